@@ -60,7 +60,15 @@ def counts(doc: ParsedDocument) -> Counter[str]:
     return c
 
 
-def ingest_one(store: GraphStore, path: Path, *, validate: bool = True) -> DocResult:
+@dataclass
+class _Prepared:
+    result: DocResult
+    doc_iri: str
+    quads: list
+
+
+def prepare(path: Path) -> DocResult | _Prepared:
+    """Read, parse and map one file; any failure becomes a result, never a partial write."""
     result = DocResult(path)
     try:
         try:
@@ -70,7 +78,6 @@ def ingest_one(store: GraphStore, path: Path, *, validate: bool = True) -> DocRe
         doc = parse_bytes(data, path.name)
         mapped = map_document(doc)
         quads = mapped.quads()
-        store.replace_document(mapped.doc_iri, quads)
     except DocumentError as exc:
         result.error = exc.problem
         return result
@@ -84,9 +91,7 @@ def ingest_one(store: GraphStore, path: Path, *, validate: bool = True) -> DocRe
     result.counts = counts(doc)
     result.triples = len(quads)
     result.warnings = list(doc.warnings)
-    if validate:
-        result.report = validate_document(store, mapped.doc_iri)
-    return result
+    return _Prepared(result, mapped.doc_iri, quads)
 
 
 def ingest(
@@ -95,12 +100,39 @@ def ingest(
     *,
     validate: bool = True,
     on_result: Callable[[DocResult], None] | None = None,
+    batch_quads: int = 250_000,
 ) -> list[DocResult]:
-    results = []
+    """Ingest files in batches of about ``batch_quads`` quads, so memory stays bounded however
+    large the corpus; results come back (and ``on_result`` fires) in input order."""
+    results: list[DocResult] = []
+    pending: list[DocResult | _Prepared] = []
+    pending_quads = 0
+
+    def flush() -> None:
+        nonlocal pending_quads
+        ready = [p for p in pending if isinstance(p, _Prepared)]
+        try:
+            store.write_documents([(p.doc_iri, p.quads) for p in ready])
+        except OSError as exc:  # the disk, not a document: every document of the batch failed
+            for p in ready:
+                p.result.error = f"could not write to the store: {exc}"
+        for item in pending:
+            r = item.result if isinstance(item, _Prepared) else item
+            if validate and r.ok and r.doc_iri:
+                r.report = validate_document(store, r.doc_iri)
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+        pending.clear()
+        pending_quads = 0
+
     for path in expand(paths):
-        r = ingest_one(store, path, validate=validate)
-        results.append(r)
-        if on_result is not None:
-            on_result(r)
+        item = prepare(path)
+        pending.append(item)
+        if isinstance(item, _Prepared):
+            pending_quads += len(item.quads)
+        if pending_quads >= batch_quads:
+            flush()
+    flush()
     store.flush()
     return results

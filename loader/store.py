@@ -75,6 +75,31 @@ class GraphStore:
         update = f"DROP SILENT GRAPH <{doc_iri}> ;\n" + _insert_data(quads)
         self.store.update(update)
 
+    def write_documents(self, docs: list[tuple[str, list[ox.Quad]]]) -> None:
+        """Write a batch: documents new to the store in one bulk load, documents already present
+        (or repeated within the batch) replaced one transaction each.
+
+        Bulk loading skips transactions and is ~6× faster on disk (BENCHMARKS.md). What it gives
+        up is only crash safety for never-seen documents: a failed *document* never reaches this
+        point (parse and map errors happen before), and a re-ingested one is always replaced
+        atomically, so the store never mixes an old and a new version of a document.
+        """
+        fresh: list[tuple[str, list[ox.Quad]]] = []
+        again: list[tuple[str, list[ox.Quad]]] = []
+        seen: set[str] = set()
+        for iri, quads in docs:
+            if iri in seen or self.store.contains_named_graph(ox.NamedNode(iri)):
+                again.append((iri, quads))
+            else:
+                seen.add(iri)
+                fresh.append((iri, quads))
+        if len(fresh) == 1:
+            self.store.extend(fresh[0][1])
+        elif fresh:
+            self.store.bulk_extend(q for _iri, quads in fresh for q in quads)
+        for iri, quads in again:
+            self.replace_document(iri, quads)
+
     def ensure_ontology(self) -> None:
         """Load ontology + code lists when missing or changed (content hash), in one transaction."""
         from budgetkg.ontology import CODELISTS_TTL, ONTOLOGY_TTL

@@ -214,6 +214,7 @@ class _Mapper:
                 else None,
                 "fundSource": _term("fund_source", line.fund_source) if line.fund_source else None,
                 "column": line.column,
+                "columnGroup": line.column_group,
                 "isTableTotal": True if line.is_total else None,
                 **self.provenance(line.source_line),
             }
