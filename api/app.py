@@ -1,4 +1,4 @@
-"""The FastAPI application: health, SPARQL; issue #4 adds lookups, linked data and pages."""
+"""The FastAPI application. Each concern is a router in its own module, mounted here."""
 
 from __future__ import annotations
 
@@ -28,4 +28,23 @@ def create_app(store_path: Path | None = None, *, store: GraphStore | None = Non
         return {"status": "ok", "documents": len(store.documents()), "quads": len(store)}
 
     app.include_router(sparql_router(store))
+    # Routers of later issues register themselves here; each module owns one concern.
+    for module_name, factory in (
+        ("budgetkg.api.queries", "queries_router"),
+        ("budgetkg.api.lookups", "lookups_router"),
+        ("budgetkg.api.linked_data", "linked_data_router"),
+        ("budgetkg.api.pages", "pages_router"),
+    ):
+        router = _optional_router(module_name, factory, store)
+        if router is not None:
+            app.include_router(router)
     return app
+
+
+def _optional_router(module_name: str, factory: str, store: GraphStore):
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(module_name) is None:
+        return None
+    return getattr(importlib.import_module(module_name), factory)(store)

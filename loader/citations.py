@@ -10,20 +10,33 @@ Issuer rules (no place name is written in this module; places come from the GB/T
 shipped in the ``cpca`` package and from the caller's ``context``):
 
 1. words naming the issuer before the title (``兴县人民政府办公室《…》``, ``市委办、市政府办《…》``)
-   win; relative names (市委办, 县政府) are completed with the context's prefecture/county;
+   win; relative names (市委办, 县政府, 旗政府) are completed with the context's places; a
+   和/及/与 inside a place name (和林格尔县, 太和区) is not read as a conjunction;
 2. else the issuer written at the head of the title (``山西省人民政府关于…``);
-3. else the 发文字号 prefix = place abbreviation + organ code: central prefixes (国发, 国办发,
-   中办发, 厅字, 财预 …); a province abbreviation (晋, 冀, 皖 …); a context place (its first
-   character or short name: 兴 → 兴县 for a 兴县 unit, 吕 → 吕梁市); a gazetteer place whose
-   short name (2+ characters) starts the prefix, or whose first character is unique. The organ
-   code names the organ: 政发/政函 → 人民政府, 政办发 → 人民政府办公厅 (province) / 办公室,
-   办发 → 中共…委办公厅/办公室, 财 → 财政厅/财政局, 发改 → 发展和改革委员会;
+3. else the 发文字号 prefix = place part + organ code. The place part: a relative 市/县/区/旗;
+   a context place's short name (濉溪) or, before an organ code, its first character (兴 → 兴县
+   for a 兴县 unit, 陇 → 陇南市 for a 陇南 unit) unless that character is a province's own
+   abbreviation in numbers (晋政发 stays 山西省's for a 晋中 unit); a gazetteer place whose short
+   name (2+ characters) starts the prefix; a province abbreviation (晋, 冀, 皖 …); a gazetteer
+   place whose first character is unique. The organ code is looked up in one table,
+   :data:`ORGAN_CODES` (政发 → 人民政府, 政办发 → 人民政府办公厅/办公室, 办发 → 中共…委办公厅/
+   办公室, 财 → 财政厅/财政局/财政部, 民 → 民政厅/民政局/民政部, 卫 → 卫生健康委员会 / 国家卫生健康
+   委员会, 人社, 教, 统, 公, 司, 农, 水, 环, 住建/建, 交, 文旅, 审, 应急, 市监, 医保, 自然资源/国土,
+   工信 …), by the place's level; with no place part (民发, 教发, 人社部发) or after 国 (国卫基层发)
+   the code names the central organ. The central Party and State organs' own prefixes (国发,
+   国办发, 中办发, 厅字 …) are :data:`CENTRAL_PREFIXES`;
 4. a title starting 中华人民共和国 is central.
 
-Basis type: a standard code (GB/T 37668-2019) → standard; a title ending 法/条例 → law;
-合同/协议 → contract; 决定/纪要/决议, or 研究决定/会议 words without a title → decision;
-any other titled or numbered document → policy; 三定方案/三定规定 (an institution's mandate,
-issued by the 编办) → policy; anything else → informal.
+Basis type: a standard number (any Chinese standard prefix: GB/T 37668-2019, DA/T 31—2017,
+DB14/T 1234—2020, JR/T …, dashes normalised to "-") → standard; a title ending 法/条例 → law;
+合同/协议 → contract, also when named without 《》 (``按照与某公司签订的某服务合同执行``: the title
+is the contract's name as written, without the 按照/与…签订的/执行 framing, and there is no issuer:
+the other party is not one); 决定/纪要/决议 titles → decision; a decision cited by its meeting
+(``经县政府研究决定``, ``县政府常务会议纪要``, ``县长办公会议纪要``) → decision with no title, the
+issuer read from the words before the meeting and completed with the context, and the clause
+naming it as its text; any other titled or numbered document → policy; 三定方案/三定规定 (an
+institution's mandate, issued by the 编办) → policy; anything else → informal. A year is read from
+the number, else from a title's "20xx年" (not "20xx年度", the period a document covers).
 """
 
 from __future__ import annotations
@@ -227,6 +240,41 @@ def places_in(text: str) -> list[Place]:
     return [p for _, p in found]
 
 
+def _is_place_name(name: str) -> bool:
+    """A full place name of 3+ characters (和林格尔县, 太和区) or a short name of 2+ (和田): not 和县,
+    whose 和 is more often a conjunction (县委和县政府)."""
+    return (len(name) >= 3 and name in gazetteer()[0]) or (len(name) >= 2 and name in _by_short())
+
+
+def _place_at_start(text: str) -> bool:
+    """Whether a place name begins ``text``."""
+    return any(_is_place_name(text[:k]) for k in range(min(len(text), 12), 1, -1))
+
+
+def _inside_place(text: str, i: int) -> bool:
+    """Whether the character at ``i`` belongs to a place name written around it."""
+    for j in range(max(0, i - 10), i + 1):
+        for k in range(max(2, i - j + 1), 13):
+            if j + k > len(text):
+                break
+            if _is_place_name(text[j : j + k]):
+                return True
+    return False
+
+
+def _split_organs(text: str) -> list[str]:
+    """Organs named together (``市委办、市政府办``, ``县委和县政府``); a 和/及/与 inside a place name
+    (和林格尔县, 太和区) does not split."""
+    parts: list[str] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "、,，" or (ch in _CONJ and i > 0 and not _inside_place(text, i)):
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
 # ---------------------------------------------------------------------------------------------
 # issuer rules
 
@@ -241,28 +289,64 @@ PROVINCE_ABBR: dict[str, str] = {
     "新": "新疆维吾尔自治区", "港": "香港特别行政区", "澳": "澳门特别行政区",
 }  # fmt: skip
 
-# number prefixes of central organs (no place part). Longest match wins.
+# the abbreviations provincial organs use in their own 发文字号 (陇, 秦, 滇, 蜀, 贵 name a province
+# in prose but rarely in a number: 陇政发 is more likely 陇南市's for a 陇南 unit)
+PRIMARY_PROVINCE_ABBR = frozenset(PROVINCE_ABBR) - {"陇", "秦", "滇", "蜀", "贵"}
+
+# number prefixes of the central Party and State organs themselves (no place part, no department
+# code). Longest match wins. Central departments are read from the organ table below.
 CENTRAL_PREFIXES: dict[str, str] = {
     "国发": "国务院", "国函": "国务院", "国令": "国务院", "国务院令": "国务院",
     "国办发": "国务院办公厅", "国办函": "国务院办公厅", "国办": "国务院办公厅",
     "中发": "中共中央", "中办发": "中共中央办公厅", "中办": "中共中央办公厅",
-    "厅字": "中共中央办公厅",
-    "财": "财政部", "发改": "国家发展和改革委员会", "人社部": "人力资源和社会保障部",
-    "民发": "民政部", "教": "教育部", "工信部": "工业和信息化部", "公通字": "公安部",
-    "银保监": "中国银行保险监督管理委员会", "主席令": "中华人民共和国主席",
+    "厅字": "中共中央办公厅", "主席令": "中华人民共和国主席",
 }  # fmt: skip
 
-# organ code after the place part → organ name by the place's level
+# The organ code of a 发文字号 → the organ's name. One row per organ: the code (a regular
+# expression matched at the start of what follows the place part), the name at provincial level,
+# at prefecture/county level, and the central organ's name when the code stands alone or after
+# 国 (民发 → 民政部, 国卫基层发 → 国家卫生健康委员会). {name} is the place's full name, {party}
+# the name a Party committee takes (内蒙古 for 内蒙古自治区), {short} the name without its suffix.
 _KIND = r"(?:发|函|字|令|通|电|明电|规|复|呈|文)?"
-_ORGAN_RULES: list[tuple[re.Pattern[str], dict[str, str]]] = [
-    (re.compile(rf"^政办{_KIND}$"), {"province": "{name}人民政府办公厅", "*": "{name}人民政府办公室"}),
-    (re.compile(rf"^(?:政|府){_KIND}$"), {"*": "{name}人民政府"}),
-    (re.compile(rf"^办{_KIND}$"), {"province": "中共{name}委办公厅", "*": "中共{name}委办公室"}),
-    (re.compile(r"^(?:发|委发|委)$"), {"*": "中共{name}委"}),
-    (re.compile(r"^财"), {"province": "{name}财政厅", "*": "{name}财政局"}),
-    (re.compile(r"^发改"), {"*": "{name}发展和改革委员会"}),
-    (re.compile(r"^银保监"), {"province": "{short}银保监局", "*": "{short}银保监分局"}),
+ORGAN_CODES: list[tuple[str, str, str, str | None]] = [
+    (rf"政办{_KIND}$", "{name}人民政府办公厅", "{name}人民政府办公室", None),
+    (rf"(?:政|府){_KIND}$", "{name}人民政府", "{name}人民政府", None),
+    (rf"办{_KIND}$", "中共{party}委办公厅", "中共{party}委办公室", None),
+    (r"(?:发|委发|委)$", "中共{party}委", "中共{party}委", None),
+    (r"发改", "{name}发展和改革委员会", "{name}发展和改革委员会", "国家发展和改革委员会"),
+    (r"财", "{name}财政厅", "{name}财政局", "财政部"),
+    (r"人社", "{name}人力资源和社会保障厅", "{name}人力资源和社会保障局", "人力资源和社会保障部"),
+    (r"民", "{name}民政厅", "{name}民政局", "民政部"),
+    (r"教", "{name}教育厅", "{name}教育局", "教育部"),
+    (r"卫", "{name}卫生健康委员会", "{name}卫生健康委员会", "国家卫生健康委员会"),
+    (r"统", "{name}统计局", "{name}统计局", "国家统计局"),
+    (r"公", "{name}公安厅", "{name}公安局", "公安部"),
+    (r"司", "{name}司法厅", "{name}司法局", "司法部"),
+    (r"农", "{name}农业农村厅", "{name}农业农村局", "农业农村部"),
+    (r"水", "{name}水利厅", "{name}水利局", "水利部"),
+    (r"环", "{name}生态环境厅", "{name}生态环境局", "生态环境部"),
+    (r"(?:住建|建)", "{name}住房和城乡建设厅", "{name}住房和城乡建设局", "住房和城乡建设部"),
+    (r"交", "{name}交通运输厅", "{name}交通运输局", "交通运输部"),
+    (r"文旅", "{name}文化和旅游厅", "{name}文化和旅游局", "文化和旅游部"),
+    (r"审", "{name}审计厅", "{name}审计局", "审计署"),
+    (r"应急", "{name}应急管理厅", "{name}应急管理局", "应急管理部"),
+    (r"(?:市监|市场监管)", "{name}市场监督管理局", "{name}市场监督管理局", "国家市场监督管理总局"),
+    (r"医保", "{name}医疗保障局", "{name}医疗保障局", "国家医疗保障局"),
+    (r"(?:自然资源|自然资|国土)", "{name}自然资源厅", "{name}自然资源局", "自然资源部"),
+    (r"工信", "{name}工业和信息化厅", "{name}工业和信息化局", "工业和信息化部"),
+    (r"银保监", "{short}银保监局", "{short}银保监分局", "中国银行保险监督管理委员会"),
+]  # fmt: skip
+_ORGAN_RULES = [
+    (re.compile("^" + code), (prov, local, central)) for code, prov, local, central in ORGAN_CODES
 ]
+
+
+def _organ_row(organ: str) -> tuple[str, str | None, str | None] | None:
+    for rule, names in _ORGAN_RULES:
+        if rule.search(organ):
+            return names
+    return None
+
 
 _LEVEL_OF: dict[str, IssuerLevel] = {
     "province": "provincial",
@@ -282,16 +366,38 @@ _ORG_UNIT = re.compile(
 
 
 def _organ_name(place: Place, organ: str) -> str | None:
-    for rule, names in _ORGAN_RULES:
-        if rule.search(organ):
-            pattern = names.get(place.level, names["*"])
-            name = place.name
-            if place.level == "province" and name.endswith(("自治区", "特别行政区")):
-                name_for_party = place.short
-            else:
-                name_for_party = name
-            return pattern.format(name=name_for_party if "中共" in pattern else name, short=place.short)
-    return None
+    names = _organ_row(organ)
+    if names is None:
+        return None
+    pattern = names[0] if place.level == "province" else names[1]
+    if pattern is None:  # pragma: no cover - every row names its provincial and local organ
+        return None
+    party = (
+        place.short
+        if place.level == "province" and place.name.endswith(("自治区", "特别行政区"))
+        else place.name
+    )
+    return pattern.format(name=place.name, party=party, short=place.short)
+
+
+def _central_organ(prefix: str, ctx: tuple[Place, ...]) -> str | None:
+    """A central department's number: its code alone or after 国 (民发, 教发, 国卫基层发, 人社部发).
+
+    Not when a place starts the prefix: a place name of 2+ characters (公安政发 is 公安县's), or a
+    province abbreviation / the first character of a context place followed by a local organ code
+    (环政发 for a 环县 unit)."""
+    bodies = [prefix] + ([prefix[1:]] if prefix.startswith("国") and len(prefix) > 1 else [])
+    row = next((r for b in bodies if (r := _organ_row(b)) is not None and r[2] is not None), None)
+    if row is None:
+        return None
+    for k in range(min(len(prefix) - 1, 6), 1, -1):
+        if _by_short().get(prefix[:k]) or any(p.short == prefix[:k] for p in ctx):
+            return None
+    first, rest = prefix[0], prefix[1:]
+    local_first = first in PROVINCE_ABBR or any(p.level != "province" and p.short[:1] == first for p in ctx)
+    if local_first and rest and _organ_row(rest) is not None:
+        return None
+    return row[2]
 
 
 def _province_place(full_name: str) -> Place | None:
@@ -310,6 +416,13 @@ def _place_for_prefix(prefix: str, ctx: tuple[Place, ...]) -> tuple[Place | None
     for p in ctx:
         if len(p.short) >= 2 and prefix.startswith(p.short) and len(prefix) > len(p.short):
             return p, prefix[len(p.short) :], None
+    # 1b. a context place by its first character when an organ code follows (和政发 for a unit of
+    # 和田地区, 陇政办发 for 陇南市), unless that character is a province's own abbreviation in 文号
+    # (晋政发 stays 山西省's for a 晋中市 unit)
+    if prefix[0] not in PRIMARY_PROVINCE_ABBR and _organ_row(prefix[1:]) is not None:
+        for p in ctx:
+            if p.level != "province" and p.short[:1] == prefix[0]:
+                return p, prefix[1:], None
     # 2. a gazetteer place whose short name (2+ characters) starts the prefix: 晋中政发 …
     for k in range(min(len(prefix) - 1, 6), 1, -1):
         places = [p for p in _by_short().get(prefix[:k], ()) if p.level != "province"]
@@ -354,6 +467,9 @@ def _issuer_from_number(prefix: str, ctx: tuple[Place, ...]) -> _Issuer:
             return _Issuer(CENTRAL_PREFIXES[code], "central")
     if not prefix:
         return _Issuer(None, None)
+    central = _central_organ(prefix, ctx)
+    if central is not None:
+        return _Issuer(central, "central")
     place, organ, level_only = _place_for_prefix(prefix, ctx)
     if place is not None:
         return _Issuer(_organ_name(place, organ), _LEVEL_OF[place.level])
@@ -362,8 +478,8 @@ def _issuer_from_number(prefix: str, ctx: tuple[Place, ...]) -> _Issuer:
     return _Issuer(None, None)
 
 
-_SCOPE_LEVEL = {"省": "province", "市": "prefecture", "县": "county", "区": "county"}
-_RELATIVE = re.compile(r"^(省|市|县|区)(委|政府)?(办公厅|办公室|办)?$")
+_SCOPE_LEVEL = {"省": "province", "市": "prefecture", "县": "county", "区": "county", "旗": "county"}
+_RELATIVE = re.compile(r"^(省|市|县|区|旗)(委|政府)?(办公厅|办公室|办)?$")
 
 
 def _expand_relative(name: str, ctx: tuple[Place, ...]) -> tuple[str, IssuerLevel | None]:
@@ -379,7 +495,7 @@ def _expand_relative(name: str, ctx: tuple[Place, ...]) -> tuple[str, IssuerLeve
             return name, _LEVEL_OF[level_key]
         return name, None
     scope, organ, office = m.groups()
-    level_key = {"省": "province", "市": "prefecture", "县": "county", "区": "county"}[scope]
+    level_key = _SCOPE_LEVEL[scope]
     place = next((p for p in ctx if p.level == level_key), None)
     level = _LEVEL_OF[level_key]
     if place is None or organ is None:
@@ -416,7 +532,7 @@ def _named_issuer(text: str, ctx: tuple[Place, ...]) -> _Issuer | None:
     text = text.strip(" ，,、:：")
     if not text:
         return None
-    first = re.split(r"[、,，和与及]", text)[0].strip()
+    first = _split_organs(text)[0].strip()
     if not first:
         return None
     expanded, level = _expand_relative(first, ctx)
@@ -441,17 +557,27 @@ _NUMBER = re.compile(
 )
 _ORDER = re.compile(rf"(?P<prefix>[{_CJK}]{{1,12}}令)\s*第\s*(?P<serial>\d{{1,5}})\s*号")
 _LEADING_WORDS = re.compile(
-    r"^(?:严格按照|按照|根据|依据|依照|参照|对照|执行|贯彻|落实|转发|印发|文件|精神|以及|及|和|与|、|号文|"
-    r"关于|的)+"
+    r"^(?:严格按照|按照|根据|依据|依照|参照|对照|执行|贯彻|落实|转发|印发|文件|精神|以及|、|号文|关于|的)+"
 )
+_CONJ = "和及与"
 _DOC_WORD = re.compile(
     r"(通知|意见|办法|方案|决定|规定|规划|计划|细则|纪要|批复|函|条例|法)(?=[^通意办方决规计细纪批函条法]*$)"
 )
+# A Chinese standard number: an uppercase code of 1-4 letters (GB, DA, JR, WS, GA, JGJ, CECS …),
+# a local standard's province number (DB14), /T (recommended) or /Z (guidance), the number
+# (parts: 20984.1) and the year after any dash. A code that is not a national prefix (GB, GBJ)
+# needs /T, /Z, a province number or a year, so "PM2.5" or "CPU 2" is no standard.
 _STANDARD = re.compile(
-    r"(?<![A-Za-z])(?P<code>GB|JGJ|CJJ|YD|HJ|GA|WS|SJ|JR|GM|JT|SL|DL|NB|MZ|LY|NY|HG|TB|CECS|DB\s?\d{2})"
-    r"\s*(?P<kind>/\s*[TZ])?\s*(?P<num>\d{1,6}(?:\.\d{1,3})?)"
-    r"(?:\s*[-—–－‐~]+\s*(?P<year>\d{4}|\d{2})(?!\d))?"
+    r"(?<![A-Za-z0-9/])(?P<code>DB\s?\d{2}|[A-Z]{1,4}(?:\d{2}(?=\s*/\s*[TZ]))?)"
+    r"\s*(?P<kind>/\s*[TZ](?![A-Za-z]))?\s*(?P<num>\d{1,6}(?:\.\d{1,3})?)"
+    r"(?:\s*[-—–－‐‑~～]+\s*(?P<year>\d{4}|\d{2})(?!\d))?(?![\d.A-Za-z])"
 )
+_NATIONAL_CODES = ("GB", "GBJ")
+
+
+def _is_standard(m: re.Match[str]) -> bool:
+    code = re.sub(r"\s+", "", m.group("code"))
+    return bool(m.group("kind") or m.group("year") or code in _NATIONAL_CODES or code[:2] == "DB")
 
 
 def _clean_prefix(run: str) -> str:
@@ -464,6 +590,11 @@ def _clean_prefix(run: str) -> str:
     while prev != run:
         prev = run
         run = _LEADING_WORDS.sub("", run)
+        # "…和晋政发": a conjunction; "和政发" / "和田政发": 和 is the place's (和田地区, 和林格尔县)
+        if run[:1] and run[0] in _CONJ:
+            part_of_name = _organ_row(run[1:]) is not None or _place_at_start(run)
+            if not part_of_name or _place_at_start(run[1:]):
+                run = run[1:]
     return run
 
 
@@ -529,7 +660,8 @@ def _type_of_title(title: str) -> str:
 def _year_from_title(title: str | None) -> int | None:
     if not title:
         return None
-    m = re.search(r"((?:19|20)\d{2})\s*年", _fold(title))
+    # "2022年度…" names the period a document covers, not the year it was issued
+    m = re.search(r"((?:19|20)\d{2})\s*年(?!度)", _fold(title))
     return int(m.group(1)) if m else None
 
 
@@ -550,6 +682,15 @@ _BACK_STOP = set("，,。；;：:！!？?\n")
 _TRIM_LEFT = re.compile(
     r"^(?:[\s、]|严格按照|按照|根据|依据|依照|参照|对照|贯彻落实|贯彻|落实|执行|精神|文件|要求|以及|及|和|与|并)+"
 )
+
+
+def _trim_left(seg: str) -> str:
+    """``seg`` without the words leading to a title; a 和/及/与 that starts a place name stays."""
+    trimmed = _TRIM_LEFT.sub("", seg)
+    cut = len(seg) - len(trimmed)
+    if cut and seg[cut - 1] in _CONJ and _place_at_start(seg[cut - 1 :]) and not _place_at_start(trimmed):
+        return seg[cut - 1 :]
+    return trimmed
 
 
 def _title_spans(text: str) -> list[_Span]:
@@ -578,7 +719,7 @@ def _title_spans(text: str) -> list[_Span]:
                     j -= 1
                 seg_start = j + 1
                 seg = text[seg_start:i]
-                trimmed = _TRIM_LEFT.sub("", seg)
+                trimmed = _trim_left(seg)
                 seg_start += len(seg) - len(trimmed)
                 if trimmed:
                     spans.append(_Span(seg_start, i + 1, trimmed, open_missing=True))
@@ -616,7 +757,7 @@ def _numbers(folded: str) -> list[_Number]:
         start = m.end("prefix") - len(prefix)
         out.append(_Number(start, m.end(), f"{prefix}第{int(m.group('serial'))}号", prefix, None, "doc"))
     for m in _STANDARD.finditer(folded):
-        if any(n.start <= m.start() < n.end for n in out):
+        if not _is_standard(m) or any(n.start <= m.start() < n.end for n in out):
             continue
         number, year = _normalize_standard(m)
         out.append(_Number(m.start(), m.end(), number, "", year, "standard"))
@@ -636,7 +777,7 @@ def _issuer_text_before(text: str, pos: int, floor: int) -> tuple[int, str]:
         j -= 1
     seg_start = j + 1
     seg = text[seg_start:pos]
-    trimmed = _TRIM_LEFT.sub("", seg)
+    trimmed = _trim_left(seg)
     seg_start += len(seg) - len(trimmed)
     trimmed = _VERB_TAIL.sub("", trimmed.rstrip()).rstrip()
     return seg_start, trimmed
@@ -767,8 +908,66 @@ def _make(
     )
 
 
+# a meeting's decision, cited without a document: 经县政府研究决定, 县政府常务会议纪要, 县长办公会议纪要
+_MEETING = re.compile(
+    r"(研究决定|研究同意|研究确定|会议决定|会议纪要|会议精神|会议研究|会议议定|"
+    r"(?:常务|常委|专题|办公|党组|联席|主任|全体)会议?|纪要|决议|议定)"
+)
+_MEETING_TAIL = re.compile(
+    r"(?:第?[一二三四五六七八九十百\d]+次)?(?:常务|常委|专题|办公|党组|联席|主任|全体|工作)*"
+    r"(?:会议|会)?(?:研究)?$"
+)
+_LEADER = re.compile(r"^(?P<place>.*?)(?P<scope>省|市|县|区|州|旗)长$")
+# a contract named without 《》: 与XX公司签订的XX服务合同 / 已签订的XX协议书 / XX协议书
+_BARE_CONTRACT = re.compile(
+    r"^(?:(?:与|同)(?P<party>[^，,。；;、《》]{2,40}?)(?:所)?(?:签订|签署|订立)了?的?|(?:已|所)?(?:签订|签署|订立)了?的)?"
+    r"(?P<title>[^，,。；;、《》]{2,60}?(?:合同书|合同|协议书|协议|合约))"
+    r"(?:的)?(?:相关|有关)?(?:约定|规定|条款|内容|要求)?(?:执行|办理|支付|履行)?$"
+)
+
+
+def _decision(text: str, stripped: str, m: re.Match[str], ctx: tuple[Place, ...]) -> Citation:
+    """A decision cited by its meeting, no title: the issuer read from the words before it."""
+    head = re.sub(r"^(?:经|由|据)", "", stripped[: m.start()]).strip()
+    head = _MEETING_TAIL.sub("", head) if head else head
+    # a joint decision (县委县政府研究决定): the first organ named
+    head = re.split(r"(?<=委)(?=[省市县区](?:人民)?政府)|(?<=政府)(?=[省市县区]委)", head or "")[0]
+    leader = _LEADER.match(head)
+    if leader:  # 县长办公会议 → 县政府; 兴县县长办公会 → 兴县人民政府
+        head = leader.group("place") + "人民政府" if leader.group("place") else leader.group("scope") + "政府"
+    issuer = _named_issuer(head, ctx) if head else None
+    # the citation is the clause that names the decision (not the "，同意安排…" after it)
+    raw = text.strip()
+    clause = re.match(r"^[^，,；;。]*", raw)
+    if clause and m.group(0) in _fold(clause.group(0)):
+        raw = clause.group(0).strip()
+    return Citation(
+        raw=raw,
+        basis_type="decision",
+        title=None,
+        issuer=issuer.name if issuer else None,
+        issuer_level=issuer.level if issuer else None,
+    )
+
+
+def _bare_contract(part: str) -> tuple[str, str] | None:
+    """(the citation, the contract's name) of a part naming a contract without 《》, or None."""
+    m = _BARE_CONTRACT.match(part)
+    if m is None:
+        return None
+    title = m.group("title").strip()
+    if not m.group("party") and _INFORMAL_HINT.search(title):
+        return None
+    return part[: m.end("title")].strip(), title
+
+
 def _bare(text: str, folded: str, ctx: tuple[Place, ...]) -> list[Citation]:
-    """A text with no 《》 title and no number: documents named bare, a decision, or informal."""
+    """A text with no 《》 title and no number: documents named bare, a decision, or informal.
+
+    A contract named without 《》 keeps its name as written, without the framing around it
+    (``按照与某公司签订的某服务合同执行`` → title ``某服务合同``); a decision cited by its meeting
+    (``经县政府研究决定``) has no title, its issuer completed from the context, and the clause
+    naming it as its text."""
     body = folded.strip().rstrip("。.；;")
     lead = re.compile(r"^(?:严格按照|按照|根据|依据|依照|参照|贯彻落实|贯彻|落实|执行)")
     stripped = lead.sub("", body).strip()
@@ -776,12 +975,23 @@ def _bare(text: str, folded: str, ctx: tuple[Place, ...]) -> list[Citation]:
     if _MANDATE_WORDS.search(stripped):
         # the 三定 document names the office it is about, not its issuer (the 编委): no issuer
         return [Citation(raw=text.strip(), basis_type="policy", title=stripped)]
+    meeting = _MEETING.search(stripped)
+    if meeting and "关于" not in stripped[: meeting.start()] and not _CONTRACT_WORDS.search(stripped):
+        return [_decision(text, stripped, meeting, ctx)]
     # documents named without 《》: 「…合作协议书、…技术服务合同」
     parts = [p.strip() for p in re.split(r"[、；;]|以及|和(?=[^、]*(?:合同|协议))", stripped) if p.strip()]
-    if parts and all(_BARE_DOC.search(p) and len(p) >= 4 for p in parts):
-        if not all(_INFORMAL_HINT.search(p) and not _CONTRACT_WORDS.search(p) for p in parts):
+    contracts = [_bare_contract(lead.sub("", p)) for p in parts]
+    named = zip(parts, contracts, strict=True)
+    if parts and all(c or (_BARE_DOC.search(p) and len(p) >= 4) for p, c in named):
+        if not all(
+            _INFORMAL_HINT.search(p) and not _CONTRACT_WORDS.search(p) and not c
+            for p, c in zip(parts, contracts, strict=True)
+        ):
             out = []
-            for p in parts:
+            for p, contract in zip(parts, contracts, strict=True):
+                if contract:
+                    out.append(Citation(raw=contract[0], basis_type="contract", title=contract[1]))
+                    continue
                 kind = _type_of_title(p)
                 issuer = _named_issuer(_title_issuer(p) or "", ctx) if _title_issuer(p) else None
                 if issuer is None:
@@ -793,13 +1003,8 @@ def _bare(text: str, folded: str, ctx: tuple[Place, ...]) -> list[Citation]:
                                     issuer_level=issuer.level if issuer else None,
                                     year=_year_from_title(p)))  # fmt: skip
             return out
-    # decisions: 经县政府研究决定 / 县政府常务会议纪要
+    # decisions: …决定 / …纪要 without a meeting word
     dm = _DECISION_WORDS.search(stripped)
     if dm:
-        head = re.sub(r"^(经|由|按照|根据)", "", stripped[: dm.start()])
-        head = re.sub(r"(研究|会议|常务会议|党组会议)$", "", head)
-        issuer = _named_issuer(head, ctx) if head else None
-        return [Citation(raw=text.strip(), basis_type="decision", title=None,
-                         issuer=issuer.name if issuer else None,
-                         issuer_level=issuer.level if issuer else None)]  # fmt: skip
+        return [_decision(text, stripped, dm, ctx)]
     return [Citation(raw=text.strip(), basis_type="informal")]

@@ -17,6 +17,7 @@ from budgetkg.loader.parse import parse_bytes
 from budgetkg.loader.records import ParsedDocument
 from budgetkg.loader.store import GraphStore
 from budgetkg.loader.validate import Report, validate_document
+from budgetkg.loader.validation_graph import store_report
 from budgetkg.mappings.mapper import map_document
 
 # What a folder contributes: disclosure texts and PDFs. Anything else in a folder (the
@@ -120,6 +121,7 @@ def ingest(
             r = item.result if isinstance(item, _Prepared) else item
             if validate and r.ok and r.doc_iri:
                 r.report = validate_document(store, r.doc_iri)
+                store_report(store, r.report)
             results.append(r)
             if on_result is not None:
                 on_result(r)

@@ -2,7 +2,8 @@
 
 The steps, each in its own module:
 
-1. :mod:`~budgetkg.loader.decode` — bytes to text (UTF-8/BOM, GB18030, UTF-16); PDFs and binaries refused;
+1. :mod:`~budgetkg.loader.decode` — bytes to text (UTF-8/BOM, GB18030, UTF-16), binaries refused;
+   :mod:`~budgetkg.loader.pdf` — PDFs to the same tab-separated text, with the page of every line;
 2. :mod:`~budgetkg.loader.unit` — unit name, unit code and fiscal year, weighed over the whole text;
 3. :mod:`~budgetkg.loader.regions` — the administrative division, and the canonical spelling of the name;
 4. :mod:`~budgetkg.loader.tables` — budget tables and their amounts as Lines;
@@ -17,10 +18,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from budgetkg.loader.decode import decode_with_warnings
+from budgetkg.loader.decode import decode_with_warnings, sniff
 from budgetkg.loader.errors import DocumentError
+from budgetkg.loader.pdf import read_pdf
 from budgetkg.loader.projects import read_projects
-from budgetkg.loader.records import ParsedDocument, Unit
+from budgetkg.loader.records import Citation, ParsedDocument, Unit
 from budgetkg.loader.regions import resolve_region
 from budgetkg.loader.tables import Context, read_tables
 from budgetkg.loader.unit import find_subunits, guess_unit, guess_year
@@ -65,7 +67,8 @@ def parse_text(text: str, source: str, sha256: str, warnings: list[str] | None =
     result = read_tables(lines, ctx)
     warnings += result.warnings
 
-    projects, project_warnings = read_projects(lines, result.tables)
+    subunits = find_subunits(lines, ctx.unit_names)
+    projects, project_warnings = read_projects(lines, result.tables, units=[*ctx.unit_names, *subunits])
     warnings += project_warnings
 
     if not result.tables and not projects:
@@ -74,7 +77,6 @@ def parse_text(text: str, source: str, sha256: str, warnings: list[str] | None =
             f"not a budget disclosure: found the unit ({name}) and year ({year_guess.year}) but no budget "
             "table (收支总表, 支出总表 …) and no project",
         )
-    subunits = find_subunits(lines, ctx.unit_names)
     unit = Unit(name=name, region=match.region, code=unit_guess.code, subunits=subunits)
     return ParsedDocument(
         source=source,
@@ -90,6 +92,42 @@ def parse_text(text: str, source: str, sha256: str, warnings: list[str] | None =
 
 
 def parse_bytes(data: bytes, source: str) -> ParsedDocument:
-    """Parse a disclosure given as bytes; ``source`` is the file name used in messages and records."""
+    """Parse a disclosure given as bytes; ``source`` is the file name used in messages and records.
+
+    A PDF is turned into text by :mod:`~budgetkg.loader.pdf` (tables as tab-separated rows) and
+    then read like any other text; every record it yields also gets the page its line is on.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    if sniff(data, source) == "pdf":
+        got = read_pdf(data, source)
+        doc = parse_text(got.text, source, sha256, got.warnings)
+        doc.layout = f"pdf-{doc.layout}"
+        set_pages(doc, got.pages)
+        return doc
     text, warnings = decode_with_warnings(data, source)
-    return parse_text(text, source, hashlib.sha256(data).hexdigest(), warnings)
+    return parse_text(text, source, sha256, warnings)
+
+
+def set_pages(doc: ParsedDocument, pages: list[int]) -> None:
+    """Fill ``source_page`` of every record from its ``source_line`` (``pages[line - 1]``)."""
+
+    def page(line: int) -> int | None:
+        return pages[line - 1] if 1 <= line <= len(pages) else None
+
+    def cite(c: Citation | None) -> None:
+        if c is not None:
+            c.source_page = page(c.source_line)
+
+    for t in doc.tables:
+        t.source_page = page(t.source_line)
+    for ln in doc.lines:
+        ln.source_page = page(ln.source_line)
+    for p in doc.projects:
+        p.source_page = page(p.source_line)
+        for c in p.citations:
+            cite(c)
+        for ind in p.indicators:
+            ind.source_page = page(ind.source_line)
+            cite(ind.basis)
+            for c in ind.bases:
+                cite(c)

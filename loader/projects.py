@@ -3,18 +3,31 @@
 Sources read (each optional; a document may have any of them):
 
 * the project list table (``…项目支出预算表``, ``项目支出表``): one row per project with its amount
-  in the table's unit (万元 → ×10000); rows repeating the unit's name are unit subtotals, not
-  projects: a row named like an organisation (…办公室/局/委员会/中心) or 合计/小计 whose amount
-  is the sum of the rows that follow it;
+  in the table's unit (万元 → ×10000). Rows that sum others are not projects: 合计/小计/本级, a row
+  named as the document's unit or one of its subunits (the department's row, then each unit's own
+  subtotal under the same name), and a row named like an organisation (…局/办公室/中心) whose
+  amount is the sum of the rows after it up to the next such row (or to the end: a department
+  over its units). A row holding only a name is the rest of the name above it (a wrapped cell),
+  joined to it — reported when the joined name is written nowhere else — and a page break's
+  repeated header, page number or 续表 does not end the table;
 * performance forms (``项目支出绩效目标申报表`` / ``项目支出绩效目标表``): 项目名称, 项目属性,
   项目期, 项目资金 (实施期/中期 and 年度 totals, unit from the label or the figures), 项目概况,
   立项依据, 必要性, 实施计划, 总体目标 and the indicator table with a mid-term (实施期) half and an
   annual half; forms repeated or cut across page breaks merge into one project, and their
   indicators are not duplicated;
 * ``N、项目名绩效目标表`` tables (一级/二级/三级/绩效指标描述/指标值/指标值确定依据), a leading
-  ``（上年结转）`` marking a carried-over project; the 确定依据 becomes ``Indicator.basis``;
+  ``（上年结转）`` marking a carried-over project; every document the 确定依据 cites becomes
+  ``Indicator.bases`` (``Indicator.basis`` is the first);
 * narrative blocks: ``1.“项目名”项目。`` followed by ``(2)立项依据。…`` and
-  ``(6)年度预算安排。财政预算拨款 87 万元。``.
+  ``(6)年度预算安排。财政预算拨款 87 万元。``;
+* amounts a 情况说明 lists per project (``…外事办经费项目2万元…``), for projects still without
+  one: a clause ending with the project's name, else one naming it a little differently (tails
+  经费/费用/费 aside one contains the other, or 80% alike: 督察室经费 for 督查室经费) when that
+  clause fits that project alone and the project that clause alone — reported.
+
+An indicator whose target (指标值) is empty as read is not recorded but reported; in a form
+whose names carry their ordinal (``指标 3：…``), a row with only a name without one continues
+the name above (a cell cut at a page break). A project with no amount anywhere is reported.
 
 Both tab-separated rows (one table row a line) and one-cell-a-line layouts (a tab-led line per
 cell, a blank line between rows, wrapped cell text on lines without a tab) are read as rows.
@@ -29,9 +42,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
 from itertools import product
 
 from .citations import Place, gazetteer, parse_citations, places_in
+from .decode import comparison_key
 from .indicators import canonical_level1, canonical_level2, level1_of, parse_target
 from .records import Citation, Indicator, Project, Table
 
@@ -178,6 +193,8 @@ class _Facts:
     carried_over: bool = False
     indicators: list[_RawIndicator] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
+    implementing_unit: str | None = None  # 实施单位 of its performance form
+    has_form: bool = False
 
 
 class _Collector:
@@ -185,13 +202,37 @@ class _Collector:
         self.facts: dict[str, _Facts] = {}
         self.warnings: list[str] = []
 
-    def get(self, name: str, line: int) -> _Facts:
-        key = project_key(name)
+    def get(self, name: str, line: int, occurrence: int = 0) -> _Facts:
+        """The project named ``name``; ``occurrence`` > 0: another project of the same name (a
+        list table naming it again, e.g. one per subunit)."""
+        key = project_key(name) + (f"#{occurrence + 1}" if occurrence else "")
         facts = self.facts.get(key)
         if facts is None:
             facts = self.facts[key] = _Facts(name=_clean_cell(name).strip("“”\"'"), line=line)
         facts.line = min(facts.line, line)
         return facts
+
+    def for_form(self, name: str, line: int, amount: Decimal | None, unit: str | None) -> _Facts:
+        """The project a performance form describes. With several projects of its name (a list
+        table naming it twice), the one with the form's amount, else the first without a form
+        yet; a second form of a name with another 实施单位 and amount is another project."""
+        base = project_key(name)
+        same = [f for k, f in self.facts.items() if k == base or k.startswith(base + "#")]
+        if not same:
+            return self.get(name, line)
+        free = [f for f in same if not f.has_form]
+        for f in free:
+            if amount is not None and f.amount == amount:
+                return f
+        for f in free:
+            if amount is None or f.amount is None or f.amount_rank > 0:
+                return f
+        if free:
+            return free[0]
+        other_unit = unit and all(f.implementing_unit and f.implementing_unit != unit for f in same)
+        if other_unit and amount is not None and all(f.amount not in (None, amount) for f in same):
+            return self.get(name, line, len(same))
+        return same[0]
 
     def amount(self, facts: _Facts, value: Decimal | None, rank: int, where: str) -> None:
         if value is None:
@@ -226,7 +267,7 @@ class _Collector:
 # ---------------------------------------------------------------------------------------------
 # the project list table
 
-_LIST_TITLE = re.compile(r"项目支出(?:预算)?(?:明细)?表")
+_LIST_TITLE = re.compile(r"项目支出(?:预算)?(?:明细|情况)?表")
 _AMOUNT_HEADER = re.compile(r"^(合计|金额|小计|总计|预算数|本年预算|预算金额|项目金额|年度预算|本年预算数)")
 _ORG_NAME = re.compile(
     r"(办公室|办公厅|人民政府|政府|局|委员会|委|中心|厅|院|所|站|队|馆|学校|小学|中学|医院|部|办|本级|合计|总计|小计)$"
@@ -237,8 +278,20 @@ _HEADING = re.compile(
 )
 
 
-def _read_list_tables(items: list[_Item], tables: Sequence[Table], out: _Collector) -> set[int]:
-    """Project rows of every project list table; returns the item indices consumed."""
+_PAGE_FURNITURE = re.compile(
+    r"^(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?|[(（]?续(?:表)?[)）]?)$"
+)
+
+
+def _read_list_tables(
+    items: list[_Item], tables: Sequence[Table], out: _Collector, units: set[str], doc_text: str
+) -> set[int]:
+    """Project rows of every project list table; returns the item indices consumed.
+
+    ``units`` are the comparison keys of the document's unit and subunit names (their rows are
+    subtotals); ``doc_text`` the whole document (a name wrapped onto a row of its own is joined
+    to the name above it, confirmed when the joined name is written elsewhere)."""
+    text_key = _squash(doc_text)
     consumed: set[int] = set()
     hints = {t.source_line: t for t in tables or ()}
     i = 0
@@ -280,6 +333,7 @@ def _read_list_tables(items: list[_Item], tables: Sequence[Table], out: _Collect
             (k for k in range(name_col + 1, len(squashed)) if _AMOUNT_HEADER.match(squashed[k])), name_col + 1
         )
         rows: list[tuple[str, Decimal, int]] = []
+        numeric: list[tuple[str, Decimal, int]] = []  # a row whose name cell holds only digits (so far)
         k = j + 1
         while k < len(items):
             it = items[k]
@@ -288,10 +342,12 @@ def _read_list_tables(items: list[_Item], tables: Sequence[Table], out: _Collect
                 continue
             if isinstance(it, _Text):
                 t = it.text
-                if _multiplier(t) is not None or t.startswith(
-                    ("部门名称", "单位名称", "预算单位", "编制单位")
+                if (
+                    _multiplier(t) is not None
+                    or t.startswith(("部门名称", "单位名称", "预算单位", "编制单位"))
+                    or _PAGE_FURNITURE.match(t)
                 ):
-                    k += 1
+                    k += 1  # the header block a page break repeats, a page number, 续表
                     continue
                 if t.startswith("注"):
                     k += 1
@@ -307,50 +363,134 @@ def _read_list_tables(items: list[_Item], tables: Sequence[Table], out: _Collect
             amount = _decimal(cells[amount_col]) if amount_col < len(cells) else None
             if amount is None:
                 amount = next((_decimal(c) for c in cells[name_col + 1 :] if _decimal(c) is not None), None)
+            name_only = bool(name) and not any(c and c != name for c in it.ne)
+            if numeric and not name_only:
+                _unplaced(numeric, out)
             if name and amount is not None and _decimal(name) is None:
                 rows.append((name, amount, it.line))
+            elif name and amount is not None and name_col != amount_col and not name_only:
+                numeric.append((name, amount, it.line))  # "202": the start of "2023年度…" wrapped?
             elif name and any(_decimal(c) is not None for c in cells):
                 out.warnings.append(f"line {it.line}: project table row without a readable amount: {name!r}")
+            elif name_only and numeric:
+                start, amount0, line0 = numeric.pop()
+                rows.append((start + name, amount0, line0))
+                if _squash(start + name) not in text_key:
+                    out.warnings.append(
+                        f"line {it.line}: {name!r} read as the rest of the project name {start!r} above it "
+                        f"(joined: {start + name!r}, not written elsewhere in the document)"
+                    )
+            elif name_only:
+                _wrapped(rows, name, it.line, units, (doc_text, text_key), out)
             k += 1
+        _unplaced(numeric, out)
         consumed.update(range(i, k))
         mult = multiplier or Decimal(10000)
-        for idx in _subtotal_rows(rows):
+        subtotals = _subtotal_rows(rows, units)
+        for idx in subtotals:
             out.warnings.append(f"line {rows[idx][2]}: {rows[idx][0]!r} read as a subtotal, not a project")
-        subtotals = set(_subtotal_rows(rows))
+        listed: dict[str, int] = {}
         for idx, (name, amount, line) in enumerate(rows):
             if idx in subtotals:
                 continue
-            facts = out.get(name, line)
+            # a name the table lists again is another project (one per subunit)
+            occurrence = listed.get(project_key(name), 0)
+            listed[project_key(name)] = occurrence + 1
+            facts = out.get(name, line, occurrence)
             out.amount(facts, amount * mult, 0, f"the project table (line {line})")
             facts.carried_over = facts.carried_over or carried
         i = k
     return consumed
 
 
-def _subtotal_rows(rows: list[tuple[str, Decimal, int]]) -> list[int]:
-    """Rows that sum the rows after them (a unit's subtotal, 合计), not projects."""
-    out: list[int] = []
+def _wrapped(
+    rows: list[tuple[str, Decimal, int]],
+    name: str,
+    line: int,
+    units: set[str],
+    texts: tuple[str, str],
+    out: _Collector,
+) -> None:
+    """A row holding only a name: the rest of the project name above it (a cell wrapped onto the
+    next line), joined to it; reported when the joined name is not written anywhere else."""
+    if not rows or _squash(name) in _TOTAL_WORDS or _HEADING.match(name):
+        out.warnings.append(f"line {line}: project table row without an amount: {name!r}")
+        return
+    doc_text, text_key = texts
+    prev_name, amount, prev_line = rows[-1]
+    joined = prev_name + name
+    confirmed = _squash(joined) in text_key
+    # the name above is complete when a cell elsewhere holds just it (a form's 项目名称 cell)
+    cell = re.compile(
+        rf"(?:^|[\t“\"「『])[ \u3000]*{re.escape(_clean_cell(prev_name))}[ \u3000]*(?:$|[\t”\"」』])", re.M
+    )
+    # …unless what is left is no name by itself (经费, 项目, 资金): then it can only be a rest
+    complete = len(cell.findall(doc_text)) >= 2 and not (len(_squash(name)) <= 2 or _GENERIC_TAIL.match(name))
+    if _comparison(prev_name) in units or _squash(prev_name) in _TOTAL_WORDS or (complete and not confirmed):
+        out.warnings.append(f"line {line}: project table row without an amount: {name!r}")
+        return
+    rows[-1] = (joined, amount, prev_line)
+    if not confirmed:
+        out.warnings.append(
+            f"line {line}: {name!r} read as the rest of the project name {prev_name!r} above it "
+            f"(joined: {joined!r}, not written elsewhere in the document)"
+        )
+
+
+_GENERIC_TAIL = re.compile(r"^(?:专项)?(?:项目|经费|资金|费用|补助|补贴|工程)(?:经费|资金)?$")
+
+
+def _unplaced(numeric: list[tuple[str, Decimal, int]], out: _Collector) -> None:
+    for name, _, line in numeric:
+        out.warnings.append(f"line {line}: project table row without a readable name: {name!r}")
+    numeric.clear()
+
+
+_TOTAL_WORDS = ("合计", "总计", "小计", "本级")
+
+
+def _comparison(name: str) -> str:
+    return comparison_key(name).strip("　 :：")
+
+
+def _subtotal_rows(rows: list[tuple[str, Decimal, int]], units: set[str] | None = None) -> set[int]:
+    """Rows that sum others (合计, the department, a unit's subtotal), not projects.
+
+    A row is a subtotal when its name is 合计/总计/小计/本级 or the name of the document's unit or
+    one of its subunits (``units``: comparison keys); or when it is named like an organisation
+    (…局/办公室/中心/本级) and its amount is the sum of the project rows after it up to the next
+    subtotal row, or to the end of the table (a department over its units). Rows are weighed from
+    the last up, so a subtotal below is known before the total above it."""
+    units = units or set()
     n = len(rows)
-    for idx, (name, amount, _) in enumerate(rows):
-        squashed = _squash(name)
-        if squashed in ("合计", "总计", "小计", "本级"):
-            out.append(idx)
+    sub: set[int] = set()
+    for idx, (name, _, _) in enumerate(rows):
+        if _squash(name) in _TOTAL_WORDS or _comparison(name) in units:
+            sub.add(idx)
+    for idx in range(n - 1, -1, -1):
+        name, amount, _ = rows[idx]
+        if idx in sub or not _ORG_NAME.search(_squash(name)):
             continue
-        if not _ORG_NAME.search(squashed):
-            continue
-        # rows after it up to the next different subtotal-like row (an identical repeat is skipped)
-        total = Decimal(0)
+        segment = Decimal(0)
         count = 0
-        for name2, amount2, _ in rows[idx + 1 :]:
-            if _ORG_NAME.search(_squash(name2)) and (name2, amount2) == (name, amount):
+        rest = Decimal(0)
+        rest_count = 0
+        in_segment = True
+        for j in range(idx + 1, n):
+            if j in sub or (rows[j][0], rows[j][1]) == (name, amount):
+                in_segment = in_segment and (rows[j][0], rows[j][1]) == (name, amount)
                 continue
-            total += amount2
-            count += 1
-            if total >= amount:
-                break
-        if count >= 1 and abs(total - amount) <= Decimal("0.011") * max(count, 1) and idx + count < n:
-            out.append(idx)
-    return out
+            rest += rows[j][1]
+            rest_count += 1
+            if in_segment:
+                segment += rows[j][1]
+                count += 1
+        tolerance = Decimal("0.011")
+        if (count and abs(segment - amount) <= tolerance * count) or (
+            rest_count > count and abs(rest - amount) <= tolerance * rest_count
+        ):
+            sub.add(idx)
+    return sub
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,6 +509,7 @@ _FORM_LABELS: list[tuple[str, str]] = [
     ("实施期资金总额", "midterm"),
     ("中期资金总额", "midterm"),
     ("年度资金总额", "annual"),
+    ("年度预算资金总额", "annual"),
     ("项目概况", "overview"),
     ("项目概述", "overview"),
     ("立项依据", "basis"),
@@ -648,6 +789,8 @@ def _indicator_row(form: _Form, row: _Row) -> None:
                         elif role == "desc":
                             ind.desc += half[role]
             return
+    if _continues_names(form, halves, template):
+        return
     named = [bool(h.get("name")) for h in halves]
     form.pending = next(
         (k for k, h in enumerate(halves) if h.get("L2") and not h.get("name") and any(named)), None
@@ -686,6 +829,37 @@ def _indicator_row(form: _Form, row: _Row) -> None:
         emitted.append(ind)
     if emitted:
         form.last_row = emitted
+
+
+def _continues_names(form: _Form, halves: list[dict[str, str]], template: _Template) -> bool:
+    """A row holding only the rest of the names above it (a cell cut at a page break): in a form
+    whose names carry their ordinal inline (``指标 3：…``), a name without one, no 二级指标 and no
+    value on the row, continues the name of the same half on the row above. Joined there."""
+    if not form.last_row or any(h.get("value") or h.get("L2") for h in halves):
+        return False
+    named = [(k, h["name"]) for k, h in enumerate(halves) if h.get("name")]
+    if not named:
+        return False
+    above = {ind.period: ind for ind in form.last_row}
+    for k, name in named:
+        period = template.periods[k] if k < len(template.periods) else "annual"
+        ind = above.get(period)
+        if ind is None or _ORDINAL_PREFIX.match(name) or not _ORDINAL_PREFIX.match(ind.original_name):
+            return False
+    for k, name in named:
+        ind = above[template.periods[k] if k < len(template.periods) else "annual"]
+        ind.name = _join_overlapping(ind.name, name.strip())
+        ind.original_name = _join_overlapping(ind.original_name, name.strip())
+    return True
+
+
+def _join_overlapping(head: str, rest: str) -> str:
+    """``head`` + ``rest``, once where the end of ``head`` repeats the start of ``rest`` (2+
+    characters: a half whose cut name was completed from the other half)."""
+    for n in range(min(len(head), len(rest)), 1, -1):
+        if head.endswith(rest[:n]):
+            return head + rest[n:]
+    return head + rest
 
 
 def _form_row(form: _Form, row: _Row) -> None:
@@ -737,9 +911,15 @@ def _is_form_name(ne: list[str]) -> bool:
 
 
 def _finish_form(form: _Form, out: _Collector) -> None:
-    facts = out.get(form.name, form.line)
-    facts.carried_over = facts.carried_over or form.carried_over
     mult = form.fund_multiplier
+    annual: Decimal | None = None
+    if form.annual:
+        annual = form.annual[0] if form.annual[1] else form.annual[0] * (mult if mult is not None else 1)
+    unit = (form.fields.get("impl") or "").strip() or None
+    facts = out.for_form(form.name, form.line, annual, unit)
+    facts.has_form = True
+    facts.implementing_unit = facts.implementing_unit or unit
+    facts.carried_over = facts.carried_over or form.carried_over
     for kind in ("annual", "midterm"):
         got = getattr(form, kind)
         if not got:
@@ -817,27 +997,168 @@ def _narrative(items: list[_Item], start: int, out: _Collector) -> int:
     return k
 
 
+_EXPLAINER_HEAD = re.compile(r"^\s*(?P<name>\S.{1,60}?)\s*项目\s*(?:经费|资金|支出)?\s*(?:情况)?\s*说明\s*$")
+_EXPLAINER_SECTION = re.compile(
+    r"^\s*(?:(?P<cn>[一二三四五六七八九十]+)\s*[、.．]|[(（]\s*(?P<pn>[一二三四五六七八九十\d]+)\s*[)）])\s*"
+    r"(?P<label>[^：:。，,]{2,12}?)\s*(?:[：:。]\s*(?P<body>.*))?$"
+)
+_EXPLAINER_LABELS = {
+    "项目概述": "overview",
+    "项目概况": "overview",
+    "立项依据": "basis",
+    "实施主体": "other",
+    "实施方案": "plan",
+    "实施计划": "plan",
+    "实施周期": "duration",
+    "年度预算安排": "amount",
+    "预算安排": "amount",
+    "资金安排": "amount",
+    "绩效目标": "goal",
+}
+
+
+def _explainer(items: list[_Item], start: int, out: _Collector) -> int | None:
+    """A ``…项目经费情况说明`` block: the project's name in the heading, then numbered sections
+    (一、项目概述 / 二、立项依据 / … / 六、年度预算安排), each with its text on the lines below
+    (or after a colon). Returns the index after the block, or None when no known section follows
+    (not a project explanation)."""
+    head = items[start]
+    assert isinstance(head, _Text)
+    m = _EXPLAINER_HEAD.match(head.text)
+    if not m or _HEADING.match(head.text):
+        return None
+    name = m.group("name").strip('“”"「」 ')
+    parts: dict[str, list[tuple[str, int]]] = {}
+    current: str | None = None
+    k = start + 1
+    while k < len(items):
+        it = items[k]
+        if it is None or (isinstance(it, _Text) and _PAGE_FURNITURE.match(it.text)):
+            k += 1
+            continue
+        if isinstance(it, _Row) or _EXPLAINER_HEAD.match(it.text) or _NARRATIVE_HEAD.match(it.text):
+            break
+        sm = _EXPLAINER_SECTION.match(it.text)
+        if sm:
+            kind = _EXPLAINER_LABELS.get(_squash(sm.group("label")))
+            if kind is None and current is None:
+                return None
+            current = kind or "other"
+            if sm.group("body"):
+                parts.setdefault(current, []).append((sm.group("body").strip(), it.line))
+        elif current is None or re.match(r"^\s*第[一二三四五六七八九十]+部分", it.text):
+            break
+        else:
+            parts.setdefault(current, []).append((it.text.strip(), it.line))
+        k += 1
+    if current is None or len(_squash(name)) < 2:
+        return None
+    facts = out.get(name, head.line)
+    for kind, texts in parts.items():
+        body = "".join(t for t, _ in texts).strip()
+        if not body:
+            continue
+        if kind == "basis":
+            out.basis(facts, body, texts[0][1])
+        elif kind == "amount":
+            am = _BUDGET_AMOUNT.search(body)
+            if am:
+                value = Decimal(am.group(1).replace(",", ""))
+                value = value * 10000 if am.group(2) == "万元" else value
+                out.amount(facts, value, 2, f"the project explanation (line {head.line})")
+        elif kind in ("overview", "plan", "duration"):
+            out.text(facts, kind, body)
+        elif kind == "goal" and not re.match(r"^(?:详见|见)", body):
+            out.text(facts, "annual_goal", body)
+    return k
+
+
 _PROSE_AMOUNT = re.compile(r"([^，,；;。：:]+?)(?:项目)?\s*(\d+(?:\.\d+)?)\s*万元")
+_PROSE_LEAD = re.compile(
+    r"^(?:其中|主要为|主要是|主要包括|主要用于|包括|用于|为|是|\d+\s*[.、．)）]|[(（]\d+[)）])+"
+)
+_NAME_TAIL = re.compile(r"(?:项目)?(?:经费|费用|资金|费)?(?:项目)?$")
+_SIMILAR = 0.8
+
+
+def _core(name: str) -> str:
+    """A name without its generic tail (经费/费用/费/资金/项目): what two spellings share."""
+    return _NAME_TAIL.sub("", name) or name
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two spellings of one project name: one contains the other (tails stripped, 4+ characters
+    left), or they agree on 80% of their characters (督察室经费 / 督查室经费)."""
+    ca, cb = _core(a), _core(b)
+    if min(len(ca), len(cb)) >= 4 and (ca in cb or cb in ca):
+        return True
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= _SIMILAR
 
 
 def _amounts_in_prose(items: list[_Item], out: _Collector) -> None:
     """Amounts a 情况说明 lists per project (``…，外事办经费项目2万元，…``), for projects known
     from elsewhere and still without one. Only a name that ends a clause right before its
-    figure counts, so a clause about a change (``比上年增加10万元``) never does."""
+    figure counts, so a clause about a change (``比上年增加10万元``) never does.
+
+    A clause naming a project exactly (its name ends the clause) is taken first; a project still
+    without an amount then takes a clause that names it a little differently (``督察室经费`` for
+    督查室经费, ``…工作队食宿费用`` for …工作队办公食宿费用) — only when that clause fits that project
+    alone and the project that clause alone."""
     keys = sorted(((k, f) for k, f in out.facts.items() if len(k) >= 4), key=lambda kf: -len(kf[0]))
     if not keys:
         return
+    clauses: list[tuple[str, Decimal, int]] = []
     for it in items:
         if not isinstance(it, _Text) or "万元" not in it.text:
             continue
         for m in _PROSE_AMOUNT.finditer(it.text):
-            clause = project_key(m.group(1))
-            clause = clause.removesuffix("项目")
-            for key, facts in keys:
-                if clause.endswith(key) and facts.amount is None:
-                    value = Decimal(m.group(2)) * 10000
-                    out.amount(facts, value, 3, f"the explanatory text (line {it.line})")
-                    break
+            clause = project_key(m.group(1)).removesuffix("项目")
+            clauses.append((clause, Decimal(m.group(2)) * 10000, it.line))
+    taken: set[int] = set()
+    for idx, (clause, value, line) in enumerate(clauses):
+        for key, facts in keys:
+            if clause.endswith(key):
+                taken.add(idx)
+                if facts.amount is None:
+                    out.amount(facts, value, 3, f"the explanatory text (line {line})")
+                break
+    open_clauses = {
+        idx: _PROSE_LEAD.sub("", clause)
+        for idx, (clause, _, _) in enumerate(clauses)
+        if idx not in taken and len(_PROSE_LEAD.sub("", clause)) >= 3
+    }
+    wanting = [(key, facts) for key, facts in keys if facts.amount is None]
+    fits = {key: [idx for idx, c in open_clauses.items() if _similar(key, c)] for key, _ in wanting}
+    for key, facts in wanting:
+        candidates = {(open_clauses[idx], clauses[idx][1]) for idx in fits[key]}
+        if len(candidates) != 1:
+            continue
+        idx = fits[key][0]
+        rivals = [k for k, _ in keys if k != key and _similar(k, open_clauses[idx])]
+        if rivals:
+            continue
+        taken.add(idx)
+        clause, value, line = clauses[idx]
+        out.amount(facts, value, 3, f"the explanatory text (line {line})")
+        out.warnings.append(
+            f"project {facts.name!r}: amount {value} yuan read from the explanatory text (line {line}), "
+            f"where the project is written {open_clauses[idx]!r}"
+        )
+    for key, facts in wanting:
+        if facts.amount is None:
+            near = [
+                f"{open_clauses[idx]!r} {clauses[idx][1]:.2f} yuan (line {clauses[idx][2]})"
+                for idx in open_clauses
+                if idx not in taken and SequenceMatcher(None, key, open_clauses[idx]).ratio() >= 0.5
+            ]
+            out.warnings.append(
+                f"project {facts.name!r}: no amount found in a table, form or the text"
+                + (
+                    f"; the text gives {', '.join(near)}, too unlike the name to be read as its"
+                    if near
+                    else ""
+                )
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -848,18 +1169,23 @@ def read_projects(
     lines: list[str],
     tables: list[Table] | None = None,
     context: Sequence[str] | None = None,
+    units: Iterable[str] | None = None,
 ) -> tuple[list[Project], list[str]]:
     """Every project of a document once, with amounts (yuan), 立项依据, citations, indicators.
 
     ``lines`` is the decoded document split into lines (``source_line`` = index + 1); ``tables``
     the tables another reader found (used only for a table's unit); ``context`` the citing
     unit's place names (county, prefecture, province) for reading 发文字号 prefixes — when not
-    given it is read from the document itself (部门名称 / 主管部门 / the unit named at its head).
+    given it is read from the document itself (部门名称 / 主管部门 / the unit named at its head);
+    ``units`` the names of the document's unit and subunits (their rows in a project table are
+    subtotals), added to those the document names in 部门名称 / 单位名称 / 实施单位 cells.
     Returns the projects and warnings about what could not be placed.
     """
     items = _items(lines)
     out = _Collector()
-    consumed = _read_list_tables(items, tables or [], out)
+    unit_keys = {_comparison(u) for u in (units or ()) if u} | _document_units(lines)
+    unit_keys.discard("")
+    consumed = _read_list_tables(items, tables or [], out, unit_keys, "\n".join(lines))
     form: _Form | None = None
     k = 0
     while k < len(items):
@@ -879,6 +1205,14 @@ def read_projects(
                     form = None
                 k = _narrative(items, k, out)
                 continue
+            if _EXPLAINER_HEAD.match(text):
+                after = _explainer(items, k, out)
+                if after is not None:
+                    if form:
+                        _finish_form(form, out)
+                        form = None
+                    k = after
+                    continue
             if hm and "申报表" not in text and len(hm.group("name")) >= 2:
                 if form:
                     _finish_form(form, out)
@@ -956,7 +1290,7 @@ def _build(facts: _Facts, context: Sequence[str], out: _Collector) -> Project:
         amount=facts.amount.quantize(cent) if facts.amount is not None else None,
         legal_basis_text=facts.basis_text,
         citations=citations,
-        indicators=_indicators(facts.indicators, context),
+        indicators=_indicators(facts.indicators, context, facts.name, out),
         midterm_amount=facts.midterm.quantize(cent) if facts.midterm is not None else None,
         carried_over=facts.carried_over,
         attribute=facts.texts.get("attribute"),
@@ -966,10 +1300,15 @@ def _build(facts: _Facts, context: Sequence[str], out: _Collector) -> Project:
         plan=facts.texts.get("plan"),
         annual_goal=facts.texts.get("annual_goal"),
         midterm_goal=facts.texts.get("midterm_goal"),
+        implementing_unit=facts.implementing_unit,
     )
 
 
-def _indicators(raw: list[_RawIndicator], context: Sequence[str]) -> list[Indicator]:
+def _indicators(
+    raw: list[_RawIndicator], context: Sequence[str], project: str = "", out: _Collector | None = None
+) -> list[Indicator]:
+    """The indicators of one project, merged across repeated forms; one without a target value
+    (指标值 cell empty as read) is not recorded but reported in ``out``'s warnings."""
     # names whose ordinal prefix ("指标 3：") is all that tells them apart keep it
     groups: dict[tuple, set[str]] = {}
     for r in raw:
@@ -1005,14 +1344,20 @@ def _indicators(raw: list[_RawIndicator], context: Sequence[str]) -> list[Indica
                 break
         if not merged:
             kept.append(candidate)
-    out: list[Indicator] = []
+    result: list[Indicator] = []
     for r in kept:
+        if not r.target.strip():
+            if out is not None:
+                out.warnings.append(
+                    f"project {project!r}: indicator {r.name!r} ({r.period}, line {r.line}) has no target "
+                    "value (指标值) as read: not recorded"
+                )
+            continue
         tp = parse_target(r.target)
-        basis = None
+        found: list[Citation] = []
         if r.basis_text.strip():
             found = parse_citations(r.basis_text, r.line, context=context)
-            basis = found[0] if found else None
-        out.append(
+        result.append(
             Indicator(
                 level1=r.level1 or "",
                 level2=r.level2 or "",
@@ -1024,10 +1369,11 @@ def _indicators(raw: list[_RawIndicator], context: Sequence[str]) -> list[Indica
                 value=tp.value,
                 unit=tp.unit,
                 placeholder=tp.placeholder,
-                basis=basis,
+                basis=found[0] if found else None,
+                bases=found,
             )
         )
-    return out
+    return result
 
 
 def _prefix_of(short: str, long: str, minimum: int) -> bool:
@@ -1039,6 +1385,28 @@ def _prefix_of(short: str, long: str, minimum: int) -> bool:
 # the citing unit's places
 
 _UNIT_LINE = re.compile(r"^(?:部门名称|单位名称|预算单位|主管部门及代码|主管部门|实施单位)[:：]?\s*(.+)$")
+
+
+_UNIT_LABEL = re.compile(
+    r"^(?:部门名称|单位名称|预算单位|编制单位|编制部门|实施单位|主管部门及代码|主管部门)[:：]?\s*(.*)$"
+)
+
+
+def _document_units(lines: Iterable[str]) -> set[str]:
+    """Comparison keys of the units a document names in its 部门名称 / 单位名称 / 实施单位 cells."""
+    out: set[str] = set()
+    for line in lines:
+        cells = [_clean_cell(c) for c in line.split("\t")]
+        filled = [c for c in cells if c]
+        for j, cell in enumerate(filled):
+            m = _UNIT_LABEL.match(cell)
+            if not m:
+                continue
+            value = m.group(1).strip() or (filled[j + 1] if j + 1 < len(filled) else "")
+            value = re.sub(r"^[\d\s]+[-－—_\s]*", "", value)  # "014-兴县人民政府办公室"
+            if 2 <= len(value) <= 40 and _label(value) is None and _ORG_NAME.search(_squash(value)):
+                out.add(_comparison(value))
+    return out
 
 
 def document_context(lines: Iterable[str]) -> list[str]:

@@ -50,6 +50,7 @@ class Table:
     unit_multiplier: Decimal  # 10000 for 万元 tables, 1 for 元
     source_line: int
     empty: bool = False  # stated as having no data ("本表无数据", "空表列示")
+    source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
 
 
 @dataclass
@@ -72,6 +73,10 @@ class Line:
     # 公用经费 beside a 基本支出 column, 经营支出, 结转下年 …), so the disclosure arithmetic
     # (total = basic + project) only adds up lines of one group. None: the main set.
     column_group: str | None = None
+    # 政府预算支出经济分类 ("501", "50101") printed beside the 部门 economic code: a table grouping its
+    # 部门 codes by it prints 301 once per government code, and only the pair identifies the row
+    government_economic_code: str | None = None
+    source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
 
 
 @dataclass
@@ -87,6 +92,7 @@ class Citation:
     year: int | None = None
     source_line: int = 0
     truncated: bool = False  # the title was cut (a cell boundary): what is there is kept
+    source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
 
 
 @dataclass
@@ -103,7 +109,9 @@ class Indicator:
     value: Decimal | None = None
     unit: str | None = None
     placeholder: bool = False  # e.g. "2023年底XX月XX日"
-    basis: Citation | None = None  # 指标值确定依据
+    basis: Citation | None = None  # 指标值确定依据: the first document cited (kept for compatibility)
+    bases: list[Citation] = field(default_factory=list)  # every document the 确定依据 cites, in order
+    source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
 
 
 @dataclass
@@ -126,6 +134,8 @@ class Project:
     plan: str | None = None  # 项目实施计划
     annual_goal: str | None = None  # 总体目标 (年度) / 绩效目标
     midterm_goal: str | None = None  # 总体目标 (实施期/中期)
+    implementing_unit: str | None = None  # 实施单位 of its performance form, as written
+    source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
 
 
 @dataclass
@@ -155,6 +165,7 @@ _NESTED = {
     "citations": Citation,
     "indicators": Indicator,
     "basis": Citation,
+    "bases": Citation,
 }
 _DECIMALS = {"amount", "unit_multiplier", "value", "midterm_amount"}
 

@@ -72,7 +72,12 @@ class GraphStore:
     # -- writing ----------------------------------------------------------------------------
     def replace_document(self, doc_iri: str, quads: Iterable[ox.Quad]) -> None:
         """Drop the document's graph and insert its new quads (and any shared ones) atomically."""
-        update = f"DROP SILENT GRAPH <{doc_iri}> ;\n" + _insert_data(quads)
+        # The document's validation report describes the old version: it goes too (ingest
+        # writes the new one after validating).
+        update = (
+            f"DROP SILENT GRAPH <{doc_iri}> ;\nDROP SILENT GRAPH <{doc_iri}/validation> ;\n"
+            + _insert_data(quads)
+        )
         self.store.update(update)
 
     def write_documents(self, docs: list[tuple[str, list[ox.Quad]]]) -> None:

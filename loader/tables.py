@@ -677,6 +677,9 @@ def _is_header_row(ll: LLine) -> bool:
 def _header_paths(headers: list[list[str]], ncols: int) -> list[list[str]]:
     grid = [row + [""] * (ncols - len(row)) for row in headers]
     paths: list[list[str]] = [[] for _ in range(ncols)]
+    # columns where a header cell of an upper row begins: a merged cell never spans across one
+    # (a child heading stays under its parent; "机关运行经费" beside the 三公 group is its own column)
+    starts = [False] * ncols
     for r, row in enumerate(grid):
         last = r == len(grid) - 1
         carry = ""
@@ -684,12 +687,16 @@ def _header_paths(headers: list[list[str]], ncols: int) -> list[list[str]]:
             cell = row[j].strip()
             if cell:
                 carry = cell
+            elif starts[j]:
+                carry = ""
             elif not last and carry and j > 0:
                 # a merged cell (its text in the leftmost cell) spans right until the next filled
                 # cell of its row; the bottom row is not carried (its blanks are merged downwards)
                 cell = carry
             if cell and (not paths[j] or comparison_key(paths[j][-1]) != comparison_key(cell)):
                 paths[j].append(cell)
+        for j in range(ncols):
+            starts[j] = starts[j] or bool(row[j].strip())
     return paths
 
 
@@ -773,6 +780,7 @@ class Record:
     code: str | None
     amounts: dict[int, Decimal]  # column index → value as printed
     raw_code: str = ""
+    gov_code: str | None = None  # 政府预算支出经济分类 printed beside the 部门 code (5xx)
 
     def key(self) -> tuple[str | None, str, tuple[tuple[int, str], ...]]:
         return (
@@ -921,7 +929,31 @@ def _classify_columns(
             keep = next((c for c in group if "部门" in comparison_key(c.label)), group[0])
             for c in group:
                 if c is not keep:
-                    c.role = "text"
+                    c.role = "gcode"  # read as the 政府预算支出经济分类 code when it is one (5xx)
+    # the same for codes split into 类/款/项 columns: two groups of part columns on one side
+
+    def leads(group: list[Column], digits: str) -> bool:
+        vals = [r.cells[group[0].idx] for r in data if r.cells and group[0].idx < len(r.cells)]
+        vals = [comparison_key(v) for v in vals if comparison_key(v).isdigit()]
+        return bool(vals) and sum(v[0] in digits for v in vals) > len(vals) / 2
+
+    part_groups: dict[str | None, list[list[Column]]] = {}
+    for c in cols:
+        if c.role in ("part1", "part2", "part3"):
+            groups = part_groups.setdefault(c.side, [])
+            if c.role == "part1" or not groups:
+                groups.append([])
+            groups[-1].append(c)
+    for groups in part_groups.values():
+        if len(groups) > 1:
+            keep_group = next(
+                (g for g in groups if any("部门" in comparison_key(c.label) for c in g)),
+                next((g for g in groups if leads(g, "23")), groups[0]),
+            )
+            for g in groups:
+                if g is not keep_group:
+                    for c in g:
+                        c.role = "g" + c.role  # gpart1 …: the 政府预算支出经济分类 code beside it
     # duplicate keys on one side get a suffix so every column key is unique
     seen: Counter[tuple[str | None, str]] = Counter()
     for c in cols:
@@ -1007,6 +1039,8 @@ def read_segment(seg: Segment, ctx: Context) -> TableData:
             code: str | None = None
             raw_code = ""
             parts: dict[int, str] = {}
+            gov_parts: dict[int, str] = {}
+            gov_code: str | None = None
             amounts: dict[int, Decimal] = {}
             for c in side_cols:
                 cell = cells[c.idx].strip() if c.idx < len(cells) else ""
@@ -1033,6 +1067,10 @@ def read_segment(seg: Segment, ctx: Context) -> TableData:
                     v = parse_amount(cell)
                     if v is not None:
                         amounts[c.idx] = v
+                elif c.role == "gcode":
+                    gov_code = _normalise_code(cell) or gov_code
+                elif c.role in ("gpart1", "gpart2", "gpart3") and comparison_key(cell).isdigit():
+                    gov_parts[int(c.role[-1]) - 1] = comparison_key(cell)
                 elif c.role == "seq" and not label and not code and parse_amount(cell) is None:
                     label = cell  # a label that slid into the 序号 column
             if parts and code is None:
@@ -1056,7 +1094,11 @@ def read_segment(seg: Segment, ctx: Context) -> TableData:
                     label = label[m.end() :].strip()
             if not label and not code and not amounts:
                 continue
-            records.append(Record(r.no, side, label, code, amounts, raw_code))
+            if gov_code is None and 0 in gov_parts and _CODE.match(gov_parts[0]):
+                gov_code = gov_parts[0] + gov_parts.get(1, "") + gov_parts.get(2, "")
+            if gov_code is not None and not (gov_code[0] == "5" and len(gov_code) in (3, 5)):
+                gov_code = None
+            records.append(Record(r.no, side, label, code, amounts, raw_code, gov_code))
     coded = any(rec.code for rec in records)
     code_kind: str | None = None
     if seg.kind in ECONOMIC_TABLES:
@@ -1229,6 +1271,7 @@ def _emit(td: TableData, books: dict[str, CodeBook], ctx: Context) -> list[Line]
                     is_total=total,
                     sangong_item=c.sangong if wide_sangong else sangong,
                     column_group=group,
+                    government_economic_code=rec.gov_code if economic_code else None,
                 )
             )
     if skipped_prior:

@@ -410,6 +410,8 @@ def find_subunits(lines: list[str], unit_names: set[str]) -> list[str]:
                 if re.match(r"^(?:下设|内设|设有|主要|负责)", part):
                     break
                 part = re.sub(r"^(?:分别)?(?:为|是|有|包括)", "", part)
+                # "X中心不单列预算，并入本部": the name ends where what is said about its budget starts
+                part = re.split(r"不单列|不单独|单独编制|并入|纳入|列入", part)[0]
                 pieces = re.split(r"[和及与]", part)
                 names = pieces if len(pieces) > 1 and all(plausible_unit_name(p) for p in pieces) else [part]
                 for name in names:

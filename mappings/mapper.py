@@ -8,6 +8,7 @@ into nodes with deterministic ``@id``s, then lets pyoxigraph's JSON-LD 1.1 parse
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -138,8 +139,14 @@ class _Mapper:
     def legal_basis(self, c: Citation) -> str:
         if c.number:
             key = f"n-{h(c.number)}"
+        elif c.basis_type == "contract":
+            # A contract binds this unit and a supplier: the same wording in two units is two contracts.
+            key = f"c-{h(self.doc.unit.name + (c.title or c.raw))}"
         elif c.title:
             key = f"t-{h(c.title)}"
+        elif c.basis_type == "decision" and c.issuer:
+            # "经县政府研究决定" in two counties are two decisions of two governments.
+            key = f"d-{h(c.issuer + c.raw)}"
         else:
             key = f"i-{h(c.raw)}"
         issuer = None
@@ -167,8 +174,8 @@ class _Mapper:
         )
 
     # -- document graph ----------------------------------------------------------------------
-    def provenance(self, source_line: int) -> dict[str, Any]:
-        return {"wasDerivedFrom": self.doc_iri, "sourceLine": source_line}
+    def provenance(self, source_line: int, source_page: int | None = None) -> dict[str, Any]:
+        return {"wasDerivedFrom": self.doc_iri, "sourceLine": source_line, "sourcePage": source_page}
 
     def table(self, t: Table) -> Node:
         return _prune(
@@ -180,7 +187,7 @@ class _Mapper:
                 "unitMultiplier": _dec(t.unit_multiplier),
                 "isEmpty": t.empty,
                 "document": self.doc_iri,
-                **self.provenance(t.source_line),
+                **self.provenance(t.source_line, t.source_page),
             }
         )
 
@@ -208,6 +215,7 @@ class _Mapper:
                 "label": line.item,
                 "functionClass": iris.function_code(line.function_code) if line.function_code else None,
                 "economicClass": iris.economic_code(line.economic_code) if line.economic_code else None,
+                "governmentEconomicCode": line.government_economic_code,
                 "sanGongItem": iris.sangong_item(line.sangong_item) if line.sangong_item else None,
                 "expenditureType": _term("expenditure_type", line.expenditure_type)
                 if line.expenditure_type
@@ -216,7 +224,7 @@ class _Mapper:
                 "column": line.column,
                 "columnGroup": line.column_group,
                 "isTableTotal": True if line.is_total else None,
-                **self.provenance(line.source_line),
+                **self.provenance(line.source_line, line.source_page),
             }
         )
 
@@ -227,18 +235,17 @@ class _Mapper:
                 "type": "Citation",
                 "citedText": c.raw,
                 "citesBasis": self.legal_basis(c),
-                **self.provenance(c.source_line),
+                **self.provenance(c.source_line, c.source_page),
             }
         )
 
     def indicator(self, project_iri: str, ind: Indicator) -> list[Node]:
         iri = f"{project_iri}/indicator/{ind.period}/{h(ind.level2 + ind.name)}"
         nodes: list[Node] = []
-        basis = None
-        if ind.basis is not None:
-            cit = self.citation(iri, ind.basis, iri=f"{iri}/basis")
-            nodes.append(cit)
-            basis = cit["citesBasis"]
+        bases = ind.bases or ([ind.basis] if ind.basis is not None else [])
+        for c in bases:
+            nodes.append(self.citation(iri, c, iri=f"{iri}/basis/{h(c.raw)}"))
+        basis = sorted({n["citesBasis"] for n in nodes})
         node = {
             "id": iri,
             "type": "PerformanceIndicator",
@@ -251,13 +258,19 @@ class _Mapper:
             "targetIsPlaceholder": True if ind.placeholder else None,
             "period": ind.period,
             "targetBasis": basis,
-            **self.provenance(ind.source_line),
+            **self.provenance(ind.source_line, ind.source_page),
         }
         nodes.insert(0, _prune(node))
         return nodes
 
-    def project(self, p: Project) -> list[Node]:
-        iri = f"{self.doc_iri}/project/{h(p.name)}"
+    def project(self, p: Project, repeated: bool = False) -> list[Node]:
+        # A name printed twice in one document (e.g. one office's 驻外机构工作保障经费 in Beijing and
+        # in Shanghai) is two projects: tell them apart by who implements them, else by amount.
+        key = p.name
+        if repeated:
+            amount = _dec(p.amount) if p.amount is not None else f"line{p.source_line}"
+            key += f"|{p.implementing_unit or ''}|{amount}"
+        iri = f"{self.doc_iri}/project/{h(key)}"
         nodes: list[Node] = []
         citations = [self.citation(iri, c) for c in p.citations]
         indicators: list[str] = []
@@ -278,7 +291,7 @@ class _Mapper:
             "hasLegalBasis": sorted({c["citesBasis"] for c in citations}),
             "cites": [c["id"] for c in citations],
             "hasIndicator": indicators,
-            **self.provenance(p.source_line),
+            **self.provenance(p.source_line, p.source_page),
         }
         return [_prune(node), *citations, *nodes]
 
@@ -300,8 +313,9 @@ class _Mapper:
         )
         self.out.nodes.extend(self.table(t) for t in doc.tables)
         self.out.nodes.extend(self.line(line) for line in doc.lines)
+        names = Counter(p.name for p in doc.projects)
         for p in doc.projects:
-            self.out.nodes.extend(self.project(p))
+            self.out.nodes.extend(self.project(p, repeated=names[p.name] > 1))
         return self.out
 
 

@@ -270,3 +270,146 @@ def test_blank_text_has_no_citation() -> None:
 def test_cpca_is_read_not_imported() -> None:
     parse_citations("吕政办发〔2018〕5号")
     assert "cpca" not in sys.modules and "pandas" not in sys.modules
+
+
+# ---------------------------------------------------------------------------------------------
+# standards of every prefix, decisions by meeting, contracts without 《》, department codes
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "year"),
+    [
+        ("依据DA/T 31—2017等标准要求。", "DA/T 31-2017", 2017),
+        ("《某某数字化规范》(DA/T 31—2017)", "DA/T 31-2017", 2017),
+        ("按照GA/T 1400.1–2017执行", "GA/T 1400.1-2017", 2017),
+        ("JR/T 0171-2020", "JR/T 0171-2020", 2020),
+        ("WS/T 500.1‐2016", "WS/T 500.1-2016", 2016),
+        ("《某某设计规范》GB 50016—2014", "GB 50016-2014", 2014),
+        ("DB14/T 1234—2020", "DB14/T 1234-2020", 2020),
+        ("JGJ/T 16－2008", "JGJ/T 16-2008", 2008),
+        ("SL/Z 123-2015", "SL/Z 123-2015", 2015),
+    ],
+)
+def test_standards_of_any_prefix_and_dash(text: str, number: str, year: int) -> None:
+    (c,) = parse_citations(text)
+    assert (c.basis_type, c.number, c.year, c.issuer) == ("standard", number, year, None)
+
+
+@pytest.mark.parametrize("text", ["PM2.5浓度达标", "采购CPU 2台", "COVID-19疫情防控需要"])
+def test_letters_and_digits_that_are_no_standard(text: str) -> None:
+    assert all(c.basis_type != "standard" for c in parse_citations(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "issuer", "level", "raw"),
+    [
+        ("经县政府研究决定，同意安排该项目经费。", "兴县人民政府", "county", "经县政府研究决定"),
+        ("经县政府常务会议研究决定", "兴县人民政府", "county", None),
+        ("根据县政府专题会议研究决定", "兴县人民政府", "county", None),
+        ("经兴县人民政府常务会议研究决定", "兴县人民政府", "county", None),
+        ("县长办公会议纪要", "兴县人民政府", "county", None),
+        ("市长办公会议纪要", "吕梁市人民政府", "prefecture", None),
+        ("经县委常委会议研究决定", "中共兴县委", "county", None),
+        ("经省政府常务会议研究决定", "山西省人民政府", "provincial", None),
+    ],
+)
+def test_decisions_by_meeting_have_no_title_and_an_issuer_from_the_context(
+    text: str, issuer: str, level: str, raw: str | None
+) -> None:
+    (c,) = parse_citations(text, context=XING)
+    assert (c.basis_type, c.title, c.number, c.issuer, c.issuer_level) == (
+        "decision",
+        None,
+        None,
+        issuer,
+        level,
+    )
+    assert c.raw == (raw or text)
+
+
+def test_decisions_of_a_banner_and_of_a_place_with_he_in_its_name() -> None:
+    (c,) = parse_citations("经旗政府研究决定", context=["喀喇沁旗"])
+    assert (c.issuer, c.issuer_level) == ("喀喇沁旗人民政府", "county")
+    (d,) = parse_citations("经太和区人民政府常务会议研究决定", context=["太和区", "锦州市"])
+    assert (d.issuer, d.issuer_level) == ("太和区人民政府", "county")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("按照与某某科技有限公司签订的某某平台运维服务合同执行。", "某某平台运维服务合同"),
+        ("根据某某大厦物业服务协议书", "某某大厦物业服务协议书"),
+        ("按照已签订的某某网络租赁合同执行", "某某网络租赁合同"),
+    ],
+)
+def test_contracts_written_without_book_title_marks(text: str, title: str) -> None:
+    (c,) = parse_citations(text, context=XING)
+    assert (c.basis_type, c.title, c.number, c.issuer, c.year) == ("contract", title, None, None, None)
+
+
+def test_a_year_of_coverage_is_not_the_year_of_issue() -> None:
+    (c,) = parse_citations("与某某公司签订的《2022年度某某服务合同》")
+    assert (c.basis_type, c.year) == ("contract", None)
+
+
+@pytest.mark.parametrize(
+    ("number", "context", "issuer", "level"),
+    [
+        ("冀民发〔2019〕99号", JULU, "河北省民政厅", "provincial"),
+        ("晋教发〔2019〕9号", XING, "山西省教育厅", "provincial"),
+        ("晋卫基层发〔2020〕3号", XING, "山西省卫生健康委员会", "provincial"),
+        ("苏人社发〔2017〕20号", None, "江苏省人力资源和社会保障厅", "provincial"),
+        ("蒙人社发〔2017〕74号", None, "内蒙古自治区人力资源和社会保障厅", "provincial"),
+        ("晋统字〔2018〕5号", XING, "山西省统计局", "provincial"),
+        ("晋自然资发〔2020〕5号", XING, "山西省自然资源厅", "provincial"),
+        ("晋国土资发〔2016〕5号", XING, "山西省自然资源厅", "provincial"),
+        ("晋市监发〔2020〕5号", XING, "山西省市场监督管理局", "provincial"),
+        ("晋医保发〔2020〕5号", XING, "山西省医疗保障局", "provincial"),
+        ("吕民发〔2020〕1号", XING, "吕梁市民政局", "prefecture"),
+        ("吕审发〔2020〕1号", XING, "吕梁市审计局", "prefecture"),
+        ("兴民发〔2020〕1号", XING, "兴县民政局", "county"),
+        ("兴应急发〔2020〕1号", XING, "兴县应急管理局", "county"),
+        ("兴住建发〔2020〕1号", XING, "兴县住房和城乡建设局", "county"),
+        ("民发〔2020〕1号", XING, "民政部", "central"),
+        ("教发〔2018〕3号", None, "教育部", "central"),
+        ("国卫基层发〔2022〕21号", XING, "国家卫生健康委员会", "central"),
+        ("人社部发〔2019〕1号", None, "人力资源和社会保障部", "central"),
+        ("交公路发〔2018〕3号", None, "交通运输部", "central"),
+        ("国市监〔2019〕2号", None, "国家市场监督管理总局", "central"),
+        ("财预〔2020〕10号", XING, "财政部", "central"),
+        ("审办发〔2020〕1号", None, "审计署", "central"),
+    ],
+)
+def test_department_codes(number: str, context: list[str] | None, issuer: str, level: str) -> None:
+    (c,) = parse_citations(f"《关于某某工作的通知》({number})", context=context)
+    assert (c.number, c.issuer, c.issuer_level) == (number, issuer, level)
+
+
+def test_a_place_beats_a_department_code_it_starts_with() -> None:
+    # 公安县's government, not the 公安部; 环县's, not the 生态环境部 (环 is also 环县's first character)
+    assert parse_citations("公安政发〔2020〕1号")[0].issuer == "公安县人民政府"
+    (c,) = parse_citations("环政发〔2020〕1号", context=["环县", "庆阳市", "甘肃省"])
+    assert (c.issuer, c.issuer_level) == ("环县人民政府", "county")
+
+
+def test_place_names_beginning_with_he_are_not_split_at_the_conjunction() -> None:
+    ctx = ["和林格尔县", "呼和浩特市", "内蒙古自治区"]
+    (c,) = parse_citations("《关于印发某某方案的通知》(和政发〔2016〕25号)", context=ctx)
+    assert (c.number, c.issuer, c.issuer_level) == ("和政发〔2016〕25号", "和林格尔县人民政府", "county")
+    first, second = parse_citations(
+        "《关于某某的通知》(晋政发〔2020〕1号)和和林格尔县人民政府办公室《关于某某的通知》(和政办发〔2019〕5号)",
+        context=ctx,
+    )
+    assert first.issuer == "山西省人民政府"
+    assert (second.number, second.issuer) == ("和政办发〔2019〕5号", "和林格尔县人民政府办公室")
+    (d,) = parse_citations("《关于某某的通知》(和财预〔2018〕79号)", context=["墨玉县", "和田地区"])
+    assert (d.number, d.issuer, d.issuer_level) == ("和财预〔2018〕79号", "和田地区财政局", "prefecture")
+
+
+def test_secondary_province_abbreviations_yield_to_the_context_place() -> None:
+    # 陇 names 甘肃 in prose, but 甘肃省's own numbers use 甘: 陇政办发 is 陇南市's for a 陇南 unit
+    (c,) = parse_citations("陇政办发〔2016〕33号", context=["武都区", "陇南市", "甘肃省"])
+    assert (c.issuer, c.issuer_level) == ("陇南市人民政府办公室", "prefecture")
+    # 晋 is 山西省's own: 晋政发 stays provincial for a 晋中市 unit
+    (d,) = parse_citations("晋政发〔2016〕3号", context=["榆次区", "晋中市", "山西省"])
+    assert (d.issuer, d.issuer_level) == ("山西省人民政府", "provincial")

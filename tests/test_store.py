@@ -81,3 +81,25 @@ def test_on_disk_store_persists_and_opens_read_only(store_dir, example_doc: Pars
     del s
     ro = GraphStore(store_dir, read_only=True)
     assert ro.documents() == [mapped.doc_iri]
+
+
+def test_validation_report_is_stored_and_dropped_on_replacement(
+    memory_store: GraphStore, example_doc: ParsedDocument
+) -> None:
+    from decimal import Decimal
+
+    from budgetkg.loader.validate import validate_document
+    from budgetkg.loader.validation_graph import store_report
+
+    example_doc.lines[2].amount = Decimal("4000000")  # basic + project ≠ total
+    mapped = map_document(example_doc)
+    memory_store.replace_document(mapped.doc_iri, mapped.quads())
+    store_report(memory_store, validate_document(memory_store, mapped.doc_iri))
+    ask = (
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> PREFIX bkg: <https://w3id.org/budgetkg/def#> "
+        f"ASK {{ ?r bkg:validates <{mapped.doc_iri}> ; sh:conforms false ; sh:result ?x . "
+        "?x sh:resultSeverity sh:Violation }"
+    )
+    assert memory_store.query(ask).__bool__() is True
+    memory_store.replace_document(mapped.doc_iri, mapped.quads())
+    assert memory_store.query(ask).__bool__() is False

@@ -64,3 +64,19 @@ def test_context_terms_are_ontology_or_standard_properties() -> None:
 def test_vocab_file_is_valid_json_with_a_comment() -> None:
     data = json.loads(resources.files("budgetkg.mappings").joinpath("vocab.json").read_text("utf-8"))
     assert "_comment" in data
+
+
+def test_loader_indicator_categories_are_in_the_code_list() -> None:
+    """The loader's canonical 二级指标 (loader/indicators.py) and the SKOS list must agree, or an
+    indicator points at a concept that does not exist."""
+    import csv
+
+    from budgetkg.loader.indicators import LEVEL2
+    from budgetkg.ontology import CODELISTS_TTL
+
+    rows = list(csv.DictReader((CODELISTS_TTL.parent / "indicators.csv").open(encoding="utf-8")))
+    broader = {r["name"]: r["broader"] for r in rows}
+    for level2, level1 in LEVEL2.items():
+        assert level2 in broader, f"{level2} missing from ontology/codelists/indicators.csv"
+        if broader[level2]:
+            assert broader[level2] == level1 or level2 == "成本指标", (level2, broader[level2], level1)
