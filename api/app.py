@@ -8,13 +8,16 @@ from fastapi import FastAPI
 
 from budgetkg.api import errors
 from budgetkg.api.sparql import sparql_router
-from budgetkg.loader.store import GraphStore
+from budgetkg.loader.store import GraphStore, open_store
 
 
-def create_app(store_path: Path | None = None, *, store: GraphStore | None = None) -> FastAPI:
-    """Serve an existing store read-only (``store_path``) or a given ``GraphStore`` (tests)."""
+def create_app(store_path: Path | str | None = None, *, store: GraphStore | None = None) -> FastAPI:
+    """Serve an existing store read-only (``store_path``: a folder or a ``sparql+http://…``
+    endpoint) or a given ``GraphStore`` (tests; a ``RemoteStore`` too)."""
     if store is None:
-        store = GraphStore(store_path, read_only=True)
+        store = (
+            GraphStore(None, read_only=True) if store_path is None else open_store(store_path, read_only=True)
+        )
     app = FastAPI(
         title="budgetkg",
         summary="Chinese public budget disclosures as a knowledge graph",

@@ -17,9 +17,9 @@ EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld")
 
 
 def _store(args: argparse.Namespace, *, read_only: bool = False):
-    from budgetkg.loader.store import GraphStore, store_location
+    from budgetkg.loader.store import open_store
 
-    return GraphStore(store_location(args.store), read_only=read_only)
+    return open_store(args.store, read_only=read_only)
 
 
 class Progress:
@@ -95,7 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(
         f"total: {len(ok)} ingested, {failed} failed; {totals['lines']} budget lines, "
         f"{totals['projects']} projects, {sum(r.triples for r in ok)} triples in {elapsed:.1f}s "
-        f"→ {store.path}"
+        f"→ {store.path or store}"
     )
     return 1 if failed else 0
 
@@ -157,9 +157,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from budgetkg.api.app import create_app
-    from budgetkg.loader.store import store_location
+    from budgetkg.loader.store import store_spec
 
-    app = create_app(store_location(args.store))
+    app = create_app(store_spec(args.store))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -169,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_store(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--store", help="store folder (default: $BUDGETKG_STORE or ./.budgetkg/store)")
+        p.add_argument(
+            "--store",
+            help="store folder or sparql+http://… endpoint (default: $BUDGETKG_STORE or ./.budgetkg/store)",
+        )
         return p
 
     p = with_store(sub.add_parser("ingest", help="read disclosures (files or folders) into the store"))

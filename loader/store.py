@@ -31,6 +31,25 @@ def store_location(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else DEFAULT_STORE
 
 
+def store_spec(explicit: str | os.PathLike[str] | None = None) -> str | Path:
+    """Like :func:`store_location`, but a ``sparql+http(s)://`` location stays a URL (issue #5)."""
+    raw = os.fspath(explicit) if explicit else os.environ.get("BUDGETKG_STORE")
+    if raw and raw.startswith(("sparql+http://", "sparql+https://")):
+        return raw
+    return store_location(explicit)
+
+
+def open_store(explicit: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> GraphStore:
+    """The store ``--store``/``$BUDGETKG_STORE`` names: a folder (embedded pyoxigraph) or a
+    SPARQL endpoint (``sparql+http://…``, :class:`budgetkg.loader.remote.RemoteStore`)."""
+    spec = store_spec(explicit)
+    if isinstance(spec, str):
+        from budgetkg.loader.remote import RemoteStore
+
+        return RemoteStore(spec, read_only=read_only)
+    return GraphStore(spec, read_only=read_only)
+
+
 def _nt(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph) -> str:
     return str(term)
 
@@ -46,6 +65,22 @@ def _insert_data(quads: Iterable[ox.Quad]) -> str:
         for g, lines in by_graph.items()
     ]
     return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
+
+
+def ontology_quads() -> tuple[str, list[ox.Quad]]:
+    """The ontology and code lists in their graphs, and their content hash (the version)."""
+    from budgetkg.ontology import CODELISTS_TTL, ONTOLOGY_TTL
+
+    data = ONTOLOGY_TTL.read_bytes() + b"\n" + CODELISTS_TTL.read_bytes()
+    quads = [
+        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(ONTOLOGY_GRAPH))
+        for q in ox.parse(ONTOLOGY_TTL.read_bytes(), format=ox.RdfFormat.TURTLE)
+    ]
+    quads += [
+        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(CODE_GRAPH))
+        for q in ox.parse(CODELISTS_TTL.read_bytes(), format=ox.RdfFormat.TURTLE)
+    ]
+    return hashlib.sha256(data).hexdigest(), quads
 
 
 class GraphStore:
@@ -107,21 +142,10 @@ class GraphStore:
 
     def ensure_ontology(self) -> None:
         """Load ontology + code lists when missing or changed (content hash), in one transaction."""
-        from budgetkg.ontology import CODELISTS_TTL, ONTOLOGY_TTL
-
-        data = ONTOLOGY_TTL.read_bytes() + b"\n" + CODELISTS_TTL.read_bytes()
-        version = hashlib.sha256(data).hexdigest()
+        version, quads = ontology_quads()
         current = list(self.store.quads_for_pattern(_STORE_META, _VERSION, None, ox.DefaultGraph()))
         if current and current[0].object.value == version:
             return
-        quads = [
-            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(ONTOLOGY_GRAPH))
-            for q in ox.parse(ONTOLOGY_TTL.read_bytes(), format=ox.RdfFormat.TURTLE)
-        ]
-        quads += [
-            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(CODE_GRAPH))
-            for q in ox.parse(CODELISTS_TTL.read_bytes(), format=ox.RdfFormat.TURTLE)
-        ]
         quads.append(ox.Quad(_STORE_META, _VERSION, ox.Literal(version), ox.DefaultGraph()))
         self.store.update(
             f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ; DROP SILENT GRAPH <{CODE_GRAPH}> ;\n"

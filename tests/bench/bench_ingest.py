@@ -53,7 +53,8 @@ def _nquads_per_doc(corpus: Path) -> list[tuple[str, bytes]]:
 
 
 def _load_oxigraph(docs: list[tuple[str, bytes]], queue: mp.Queue, bulk: bool) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    # RocksDB's background threads may still be closing files when the block ends.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         store = GraphStore(Path(tmp) / "store")
         parsed = [(iri, list(ox.parse(data, format=ox.RdfFormat.N_QUADS))) for iri, data in docs]
         t0 = time.perf_counter()
@@ -74,6 +75,7 @@ def _load_oxigraph(docs: list[tuple[str, bytes]], queue: mp.Queue, bulk: bool) -
         elapsed = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in (Path(tmp) / "store").rglob("*") if p.is_file())
         queue.put({"seconds": elapsed, "rss_mib": _rss_mib(), "disk_mib": size / 2**20, "quads": len(store)})
+        del store
 
 
 def _load_rdflib(docs: list[tuple[str, bytes]], queue: mp.Queue, _bulk: bool = False) -> None:
