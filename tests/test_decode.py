@@ -8,7 +8,6 @@ from __future__ import annotations
 import codecs
 import dataclasses
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -17,15 +16,7 @@ from budgetkg.loader.decode import comparison_key, decode, decode_with_warnings,
 from budgetkg.loader.errors import DocumentError
 from budgetkg.loader.parse import parse_bytes
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-
-
-def _seed(prefix: str) -> Path:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed documents not available: {SEEDS} is absent")
-    found = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    assert found, f"no seed {prefix}_*.txt in {SEEDS}"
-    return found[0]
+from .conftest import seed as _seed
 
 
 def _without_hash(doc: object) -> dict:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -23,16 +22,9 @@ from budgetkg.loader.tables import (
     codes_by_name,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from .conftest import seed as _seed
+
 WAN = Decimal(10000)
-
-
-def _seed(prefix: str) -> Path:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed documents not available: {SEEDS} is absent")
-    found = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    assert found, f"no seed {prefix}_*.txt in {SEEDS}"
-    return found[0]
 
 
 _CACHE: dict[str, ParsedDocument] = {}

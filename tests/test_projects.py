@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -13,15 +12,11 @@ from budgetkg.loader.indicators import LEVEL1, LEVEL2
 from budgetkg.loader.projects import document_context, read_projects
 from budgetkg.loader.records import Project
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from .conftest import seed as seed_path
 
 
 def _seed_lines(prefix: str) -> list[str]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed documents not available: {SEEDS} is absent (CI always has ../shared)")
-    matches = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    assert matches, f"no seed {prefix}_*.txt in {SEEDS}"
-    return matches[0].read_text("utf-8").split("\n")
+    return seed_path(prefix).read_text("utf-8").split("\n")
 
 
 @pytest.fixture(scope="module")
