@@ -144,6 +144,49 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from budgetkg import queries
+
+    if args.list:
+        catalogue = queries.list_queries()
+        if args.format == "json":
+            print(queries.dumps(queries.catalogue_json()))
+            return 0
+        table = queries.Table(
+            "",
+            {},
+            ["name", "title@zh", "title@en", "params"],
+            [
+                [q.name, q.title_zh, q.title_en, ", ".join(f"{p.name}={p.default}" for p in q.params)]
+                for q in catalogue
+            ],
+        )
+        sys.stdout.write(queries.to_csv(table) if args.format == "csv" else queries.to_text(table))
+        return 0
+    if not args.name:
+        print("error: name a query (budgetkg query --list shows them)", file=sys.stderr)
+        return 2
+    params: dict[str, str] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            print(f"error: --param {item!r}: write it as key=value", file=sys.stderr)
+            return 2
+        params[key.strip()] = value
+    if args.sparql:
+        sys.stdout.write(queries.render(args.name, params))
+        return 0
+    queries.get(args.name).values(params)  # a bad name or parameter fails before the store opens
+    result = queries.run(_store(args, read_only=True), args.name, params)
+    if args.format == "json":
+        print(queries.dumps(queries.to_json(result)))
+    elif args.format == "csv":
+        sys.stdout.write(queries.to_csv(result))
+    else:
+        sys.stdout.write(queries.to_text(result))
+    return 0
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from budgetkg.loader.synth import generate
 
@@ -190,6 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_store(sub.add_parser("validate", help="SHACL-validate every document; exit 1 on violations"))
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_validate)
+
+    p = with_store(sub.add_parser("query", help="run a named SPARQL query (queries/*.rq)"))
+    p.add_argument("name", nargs="?", help="the query's name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the named queries and their parameters")
+    p.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter (repeatable)"
+    )
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--sparql", action="store_true", help="print the SPARQL with parameters filled in; run nothing"
+    )
+    p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("synth", help="generate made-up disclosures with truth files")
     p.add_argument("--n", type=int, default=20)

@@ -422,14 +422,24 @@ class Table:
     params: dict[str, str]
     columns: list[str]
     rows: list[list[Value]]
+    truncated: bool = False  # rows stopped at ``max_rows``
 
     def records(self) -> list[dict[str, Value]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def run(store: Any, name: str, params: Mapping[str, str] | None = None) -> Table:
-    """Run a named query on a :class:`~budgetkg.loader.store.GraphStore` (or a bare
-    ``pyoxigraph.Store``, queried with the union default graph) and collect every row.
+def run(
+    store: Any,
+    name: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    max_rows: int | None = None,
+    cancel: Any = None,
+) -> Table:
+    """Run a named query on a :class:`~budgetkg.loader.store.GraphStore` (embedded or remote) or a
+    bare ``pyoxigraph.Store`` (queried with the union default graph) and collect its rows: at most
+    ``max_rows`` (then ``truncated`` is set); ``cancel``, a ``threading.Event``, stops the reading
+    with ``TimeoutError`` once set.
 
     Rows are read in the calling thread: pyoxigraph results must not cross threads."""
     query = get(name)
@@ -440,8 +450,16 @@ def run(store: Any, name: str, params: Mapping[str, str] | None = None) -> Table
     else:
         result = store.query(sparql, use_default_graph_as_union=True)
     columns = [v.value for v in result.variables]
-    rows = [[python_value(solution[c]) for c in columns] for solution in result]
-    return Table(name, values, columns, rows)
+    rows: list[list[Value]] = []
+    truncated = False
+    for solution in result:
+        if cancel is not None and cancel.is_set():
+            raise TimeoutError(f"{name}: cancelled")
+        if max_rows is not None and len(rows) >= max_rows:
+            truncated = True
+            break
+        rows.append([python_value(solution[c]) for c in columns])
+    return Table(name, values, columns, rows, truncated)
 
 
 def text_value(value: Value) -> str:
@@ -468,6 +486,7 @@ def to_json(table: Table) -> dict[str, Any]:
         "query": q.name,
         "title": {"zh": q.title_zh, "en": q.title_en},
         "params": table.params,
+        "truncated": table.truncated,
         "columns": table.columns,
         "rows": [{c: json_value(v) for c, v in zip(table.columns, row, strict=True)} for row in table.rows],
     }
