@@ -7,6 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from budgetkg.api import errors
+from budgetkg.api.linked_data import linked_data_router
+from budgetkg.api.lookups import lookups_router
+from budgetkg.api.pages import pages_router
+from budgetkg.api.queries import queries_router
 from budgetkg.api.sparql import sparql_router
 from budgetkg.loader.store import GraphStore, open_store
 
@@ -31,23 +35,9 @@ def create_app(store_path: Path | str | None = None, *, store: GraphStore | None
         return {"status": "ok", "documents": len(store.documents()), "quads": len(store)}
 
     app.include_router(sparql_router(store))
-    # Routers of later issues register themselves here; each module owns one concern.
-    for module_name, factory in (
-        ("budgetkg.api.queries", "queries_router"),
-        ("budgetkg.api.lookups", "lookups_router"),
-        ("budgetkg.api.linked_data", "linked_data_router"),
-        ("budgetkg.api.pages", "pages_router"),
-    ):
-        router = _optional_router(module_name, factory, store)
-        if router is not None:
-            app.include_router(router)
+    app.include_router(queries_router(store))
+    app.include_router(lookups_router(store))
+    app.include_router(linked_data_router(store))
+    # Pages last: their routes are the most general.
+    app.include_router(pages_router(store))
     return app
-
-
-def _optional_router(module_name: str, factory: str, store: GraphStore):
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(module_name) is None:
-        return None
-    return getattr(importlib.import_module(module_name), factory)(store)
