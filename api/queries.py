@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from budgetkg import queries
 from budgetkg.api.errors import ApiError
-from budgetkg.api.sparql import TRUNCATED_HEADER, max_rows, run_limited
+from budgetkg.api.sparql import TRUNCATED_HEADER, accept_ranking, max_rows, run_limited
 from budgetkg.loader.store import GraphStore
 
 FORMATS = {
@@ -37,20 +37,9 @@ def _format(request: Request, allowed: tuple[str, ...]) -> str:
         if fmt not in allowed:
             raise ApiError(400, "Unknown format", f"format={fmt!r}; allowed: {', '.join(allowed)}")
         return fmt
-    ranked: list[tuple[float, int, str]] = []
-    for i, part in enumerate(request.headers.get("accept", "").split(",")):
-        fields = part.strip().split(";")
-        mtype, q = fields[0].strip().lower(), 1.0
-        for f in fields[1:]:
-            k, _, v = f.strip().partition("=")
-            if k == "q":
-                try:
-                    q = float(v)
-                except ValueError:
-                    q = 0.0
-        if mtype and q > 0:
-            ranked.append((-q, i, mtype))
-    for _q, _i, mtype in sorted(ranked):
+    for mtype, q in accept_ranking(request.headers.get("accept", "")):
+        if q <= 0:
+            continue
         for name in allowed:
             if FORMATS[name] == mtype:
                 return name

@@ -59,9 +59,10 @@ SHORT = {
 }
 
 
-def _negotiate(accept: str, offered: dict[str, object], default: str) -> str:
-    """Pick the first acceptable type by q-value; ``*/*`` or nothing gets the default."""
-    choices: list[tuple[float, int, str]] = []
+def accept_ranking(accept: str) -> list[tuple[str, float]]:
+    """An Accept header's media types with their q-values, most preferred first (ties keep the
+    header's order); q=0 entries are kept so callers can tell "refused" from "not mentioned"."""
+    ranked: list[tuple[float, int, str]] = []
     for i, part in enumerate(accept.split(",")):
         fields = part.strip().split(";")
         mtype = fields[0].strip().lower()
@@ -74,9 +75,15 @@ def _negotiate(accept: str, offered: dict[str, object], default: str) -> str:
                 except ValueError:
                     q = 0.0
         if mtype:
-            choices.append((-q, i, mtype))
-    for neg_q, _i, mtype in sorted(choices):
-        if neg_q == 0:
+            ranked.append((-q, i, mtype))
+    return [(mtype, -neg_q) for neg_q, _i, mtype in sorted(ranked)]
+
+
+def _negotiate(accept: str, offered: dict[str, object], default: str) -> str:
+    """Pick the first acceptable type by q-value; ``*/*`` or nothing gets the default."""
+    choices = accept_ranking(accept)
+    for mtype, q in choices:
+        if q == 0:
             continue
         if mtype in offered:
             return mtype
