@@ -423,10 +423,14 @@ def _place_for_prefix(prefix: str, ctx: tuple[Place, ...]) -> tuple[Place | None
         for p in ctx:
             if p.level != "province" and p.short[:1] == prefix[0]:
                 return p, prefix[1:], None
-    # 2. a gazetteer place whose short name (2+ characters) starts the prefix: 晋中政发 …
+    # 2. a gazetteer place whose short name (2+ characters) starts the prefix: 晋中政发 …, unless
+    # that place is outside the context and the prefix is the context province's abbreviation and
+    # an organ code (新民发 in a 新疆 document: 新 + 民发, the 民政厅, not 新民市's 市委)
+    own = _province_place(PROVINCE_ABBR[prefix[0]]) if prefix[0] in PROVINCE_ABBR else None
+    own_organ = own is not None and own in ctx and _organ_row(prefix[1:]) is not None
     for k in range(min(len(prefix) - 1, 6), 1, -1):
         places = [p for p in _by_short().get(prefix[:k], ()) if p.level != "province"]
-        if len({p.adcode for p in places}) == 1:
+        if len({p.adcode for p in places}) == 1 and not (own_organ and places[0] not in ctx):
             return places[0], prefix[k:], None
         if places and ctx:
             in_ctx = [p for p in places if p in ctx]
@@ -1007,4 +1011,6 @@ def _bare(text: str, folded: str, ctx: tuple[Place, ...]) -> list[Citation]:
     dm = _DECISION_WORDS.search(stripped)
     if dm:
         return [_decision(text, stripped, dm, ctx)]
-    return [Citation(raw=text.strip(), basis_type="informal")]
+    # A closing full stop is punctuation, not part of the reason: without this, 「根据实际工作要求。」
+    # and 「根据实际工作要求」 would be two different informal bases.
+    return [Citation(raw=text.strip().rstrip("。.；;，,"), basis_type="informal")]

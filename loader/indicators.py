@@ -209,6 +209,13 @@ def canonical_level2(cell: str) -> str | None:
     return None
 
 
+def is_level2_tail(cell: str) -> bool:
+    """A cell holding only the end of a 二级指标 name whose start is in the row above (a cell the
+    export cut over two rows: 时效 | 指标, 可持续影 | 响指标): no indicator of its own."""
+    c = _squash(cell)
+    return len(c) >= 2 and canonical_level2(c) is None and any(n.endswith(c) and n != c for n in LEVEL2)
+
+
 def canonical_level1(cell: str) -> str | None:
     c = _squash(cell)
     if c in LEVEL1:

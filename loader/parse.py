@@ -7,7 +7,10 @@ The steps, each in its own module:
 2. :mod:`~budgetkg.loader.unit` — unit name, unit code and fiscal year, weighed over the whole text;
 3. :mod:`~budgetkg.loader.regions` — the administrative division, and the canonical spelling of the name;
 4. :mod:`~budgetkg.loader.tables` — budget tables and their amounts as Lines;
-5. :mod:`~budgetkg.loader.projects` — projects, 立项依据 and performance indicators.
+5. :mod:`~budgetkg.loader.projects` — projects, 立项依据 and performance indicators;
+6. :mod:`~budgetkg.loader.narrative` — figures the 情况说明 states in sentences: previous-year
+   amounts and their reasons on the lines above, lines only the prose gives (机关运行经费 …), and
+   the 绩效目标管理 count and amount.
 
 A file that is not a budget disclosure (no unit, no year, or neither tables nor projects) raises
 :class:`DocumentError` saying what is missing.
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from budgetkg.loader.decode import decode_with_warnings, sniff
 from budgetkg.loader.errors import DocumentError
+from budgetkg.loader.narrative import read_narrative
 from budgetkg.loader.pdf import read_pdf
 from budgetkg.loader.projects import read_projects
 from budgetkg.loader.records import Citation, ParsedDocument, Unit
@@ -71,6 +75,9 @@ def parse_text(text: str, source: str, sha256: str, warnings: list[str] | None =
     projects, project_warnings = read_projects(lines, result.tables, units=[*ctx.unit_names, *subunits])
     warnings += project_warnings
 
+    narrative = read_narrative(lines, result.tables, result.lines, year_guess.year)
+    warnings += narrative.warnings
+
     if not result.tables and not projects:
         raise DocumentError(
             source,
@@ -84,10 +91,13 @@ def parse_text(text: str, source: str, sha256: str, warnings: list[str] | None =
         fiscal_year=year_guess.year,
         unit=unit,
         layout=result.layout,
-        tables=result.tables,
-        lines=result.lines,
+        tables=result.tables + narrative.tables,
+        lines=result.lines + narrative.lines,
         projects=projects,
         warnings=warnings,
+        performance_projects=narrative.performance_projects,
+        performance_amount=narrative.performance_amount,
+        performance_line=narrative.performance_line,
     )
 
 

@@ -25,7 +25,7 @@ Sources read (each optional; a document may have any of them):
   经费/费用/费 aside one contains the other, or 80% alike: 督察室经费 for 督查室经费) when that
   clause fits that project alone and the project that clause alone — reported.
 
-An indicator whose target (指标值) is empty as read is not recorded but reported; in a form
+An indicator whose target (指标值) is empty as read is kept without a target and reported; in a form
 whose names carry their ordinal (``指标 3：…``), a row with only a name without one continues
 the name above (a cell cut at a page break). A project with no amount anywhere is reported.
 
@@ -47,7 +47,7 @@ from itertools import product
 
 from .citations import Place, gazetteer, parse_citations, places_in
 from .decode import comparison_key
-from .indicators import canonical_level1, canonical_level2, level1_of, parse_target
+from .indicators import canonical_level1, canonical_level2, is_level2_tail, level1_of, parse_target
 from .records import Citation, Indicator, Project, Table
 
 __all__ = ["document_context", "project_key", "read_projects"]
@@ -105,7 +105,12 @@ def _items(lines: Sequence[str]) -> list[_Item]:
     n = len(lines)
     while i < n:
         line = lines[i].rstrip("\r\n")
-        if not line.strip():
+        # a lone tab before more one-cell lines is an empty cell of a one-cell-a-line row (its
+        # place decides which half of an indicator row the cells after it belong to)
+        empty_cell = (
+            line == "\t" and i + 1 < n and lines[i + 1].startswith("\t") and lines[i + 1].count("\t") == 1
+        )
+        if not line.strip() and not empty_cell:
             items.append(None)
             i += 1
             continue
@@ -281,6 +286,8 @@ _HEADING = re.compile(
 _PAGE_FURNITURE = re.compile(
     r"^(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?|[(（]?续(?:表)?[)）]?)$"
 )
+_PAGE_HEADER_YEAR = re.compile(r"^(?:预算年度|编制年度|所属年度)\s*[:：]\s*(?:19|20)\d{2}\s*$")
+_UNIT_CODE = re.compile(r"^\d{1,9}\s+")  # "434 巨鹿县人民政府办公室": the unit code before the name
 
 
 def _read_list_tables(
@@ -334,6 +341,7 @@ def _read_list_tables(
         )
         rows: list[tuple[str, Decimal, int]] = []
         numeric: list[tuple[str, Decimal, int]] = []  # a row whose name cell holds only digits (so far)
+        pages = [0]  # where each page's rows start in ``rows`` (a page starts under a repeated header)
         k = j + 1
         while k < len(items):
             it = items[k]
@@ -346,16 +354,24 @@ def _read_list_tables(
                     _multiplier(t) is not None
                     or t.startswith(("部门名称", "单位名称", "预算单位", "编制单位"))
                     or _PAGE_FURNITURE.match(t)
+                    or _PAGE_HEADER_YEAR.match(t)
+                    or _comparison(_UNIT_CODE.sub("", t)) in units
                 ):
-                    k += 1  # the header block a page break repeats, a page number, 续表
-                    continue
+                    k += 1  # the header block a page break repeats (also "434 某县某局",
+                    continue  # "预算年度：2023"), a page number, 续表
                 if t.startswith("注"):
                     k += 1
                 break
             cells = it.cells
             squashed_cells = [_squash(c) for c in cells]
-            if "项目名称" in squashed_cells or all(re.fullmatch(r"\d{1,2}", c) for c in it.ne):
-                k += 1
+            if (
+                "项目名称" in squashed_cells
+                or all(re.fullmatch(r"\d{1,2}", c) for c in it.ne)
+                or (it.ne and _squash(it.ne[0]) in ("栏次", "行次", "栏号"))
+            ):
+                if len(rows) > pages[-1] and not _repeated_page(rows, pages, out):
+                    pages.append(len(rows))
+                k += 1  # a header row again (after a page break), or the column numbers
                 continue
             name = cells[name_col] if name_col < len(cells) else ""
             if not name and it.ne:
@@ -384,6 +400,7 @@ def _read_list_tables(
                 _wrapped(rows, name, it.line, units, (doc_text, text_key), out)
             k += 1
         _unplaced(numeric, out)
+        _repeated_page(rows, pages, out)
         consumed.update(range(i, k))
         mult = multiplier or Decimal(10000)
         subtotals = _subtotal_rows(rows, units)
@@ -401,6 +418,20 @@ def _read_list_tables(
             facts.carried_over = facts.carried_over or carried
         i = k
     return consumed
+
+
+def _repeated_page(rows: list[tuple[str, Decimal, int]], pages: list[int], out: _Collector) -> bool:
+    """Drop the last page's rows when they repeat the page before (a page printed twice)."""
+    if len(pages) < 2:
+        return False
+    before, last = rows[pages[-2] : pages[-1]], rows[pages[-1] :]
+    if len(last) < 2 or [r[:2] for r in last] != [r[:2] for r in before]:
+        return False
+    out.warnings.append(
+        f"lines {last[0][2]}–{last[-1][2]}: project table rows repeat the page before; read once"
+    )
+    del rows[pages[-1] :]
+    return True
 
 
 def _wrapped(
@@ -751,7 +782,7 @@ def _indicator_row(form: _Form, row: _Row) -> None:
     assert template is not None
     halves = _positional(row, template)
     if halves is None:
-        cells = [c for c in row.ne if not _ORDINAL_CELL.match(_squash(c))]
+        cells = [c for c in row.ne if not _ORDINAL_CELL.match(_squash(c)) and not is_level2_tail(c)]
         if cells and _squash(cells[0]) == "绩效指标":
             cells = cells[1:]
         if cells and _leading_level1(cells):
@@ -900,6 +931,9 @@ def _form_row(form: _Form, row: _Row) -> None:
 
 
 _COLUMN_WORD = re.compile(r"(预算资金|资金|金额|合计|单位|类型|编码|代码|科目|数量|单价|来源|预算数|小计)$")
+
+
+_PROSE_FIELDS = ("overview", "basis", "necessity", "measures", "plan")
 
 
 def _is_form_name(ne: list[str]) -> bool:
@@ -1187,6 +1221,7 @@ def read_projects(
     unit_keys.discard("")
     consumed = _read_list_tables(items, tables or [], out, unit_keys, "\n".join(lines))
     form: _Form | None = None
+    cut_cell: str | None = None  # the prose field of the form row just read (its text may go on)
     k = 0
     while k < len(items):
         if k in consumed:
@@ -1194,6 +1229,7 @@ def read_projects(
             continue
         it = items[k]
         if it is None:
+            cut_cell = None
             k += 1
             continue
         if isinstance(it, _Text):
@@ -1222,8 +1258,15 @@ def read_projects(
             elif form and (_HEADING.match(text) or ("绩效目标" in text and text.endswith("表"))):
                 _finish_form(form, out)
                 form = None
+            elif form and cut_cell and not hm and cut_cell in form.fields:
+                # a prose cell cut mid-sentence, its rest printed on the line below, outside the row
+                form.fields[cut_cell] += text
+                k += 1
+                continue
+            cut_cell = None
             k += 1
             continue
+        cut_cell = None
         row = it
         ne = row.ne
         if not ne:
@@ -1261,6 +1304,7 @@ def read_projects(
         if lab is not None and lab[1] != "person" and not (form.in_indicators and _is_l2(ne[0])):
             form.in_indicators = False
             _form_row(form, row)
+            cut_cell = lab[1] if lab[1] in _PROSE_FIELDS else None
         elif lab is not None and lab[1] == "person":
             _form_row(form, row)  # drops the values
         elif form.in_indicators and form.template is not None:
@@ -1276,6 +1320,23 @@ def read_projects(
     return projects, out.warnings
 
 
+# No department budget comes near 10^15 yuan: such a figure is a misread (a mangled cell), and in
+# cents it would not even fit Decimal's 28 digits (quantize raises InvalidOperation).
+_MAX_YUAN = Decimal(10) ** 15
+
+
+def _cents(value: Decimal | None, what: str, facts: _Facts, out: _Collector) -> Decimal | None:
+    if value is None:
+        return None
+    if abs(value) >= _MAX_YUAN:
+        out.warnings.append(
+            f"project {facts.name!r}: {what} {value} yuan (line {facts.line}) is not a plausible amount: "
+            "not read"
+        )
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
 def _build(facts: _Facts, context: Sequence[str], out: _Collector) -> Project:
     citations: list[Citation] = []
     if facts.basis_text:
@@ -1283,15 +1344,14 @@ def _build(facts: _Facts, context: Sequence[str], out: _Collector) -> Project:
         for c in citations:
             if c.truncated:
                 out.warnings.append(f"project {facts.name!r}: a cited title is cut off: {c.raw!r}")
-    cent = Decimal("0.01")
     return Project(
         name=facts.name,
         source_line=facts.line,
-        amount=facts.amount.quantize(cent) if facts.amount is not None else None,
+        amount=_cents(facts.amount, "amount", facts, out),
         legal_basis_text=facts.basis_text,
         citations=citations,
         indicators=_indicators(facts.indicators, context, facts.name, out),
-        midterm_amount=facts.midterm.quantize(cent) if facts.midterm is not None else None,
+        midterm_amount=_cents(facts.midterm, "mid-term amount", facts, out),
         carried_over=facts.carried_over,
         attribute=facts.texts.get("attribute"),
         duration=facts.texts.get("duration"),
@@ -1308,7 +1368,7 @@ def _indicators(
     raw: list[_RawIndicator], context: Sequence[str], project: str = "", out: _Collector | None = None
 ) -> list[Indicator]:
     """The indicators of one project, merged across repeated forms; one without a target value
-    (指标值 cell empty as read) is not recorded but reported in ``out``'s warnings."""
+    (指标值 cell empty as read) is kept with ``target_missing`` and reported in ``out``'s warnings."""
     # names whose ordinal prefix ("指标 3：") is all that tells them apart keep it
     groups: dict[tuple, set[str]] = {}
     for r in raw:
@@ -1345,14 +1405,20 @@ def _indicators(
         if not merged:
             kept.append(candidate)
     result: list[Indicator] = []
+    with_target = {(r.period, r.level2, _squash(r.name)) for r in kept if r.target.strip()}
     for r in kept:
-        if not r.target.strip():
+        missing = not r.target.strip()
+        if missing:
+            # kept without a target (the form printed the row); a twin that has one stands for it
+            duplicate = (r.period, r.level2, _squash(r.name)) in with_target
             if out is not None:
                 out.warnings.append(
                     f"project {project!r}: indicator {r.name!r} ({r.period}, line {r.line}) has no target "
-                    "value (指标值) as read: not recorded"
+                    "value (指标值) as read: "
+                    + ("not recorded beside its twin with one" if duplicate else "recorded without a target")
                 )
-            continue
+            if duplicate:
+                continue
         tp = parse_target(r.target)
         found: list[Citation] = []
         if r.basis_text.strip():
@@ -1369,6 +1435,7 @@ def _indicators(
                 value=tp.value,
                 unit=tp.unit,
                 placeholder=tp.placeholder,
+                target_missing=missing,
                 basis=found[0] if found else None,
                 bases=found,
             )

@@ -51,6 +51,9 @@ class Table:
     source_line: int
     empty: bool = False  # stated as having no data ("本表无数据", "空表列示")
     source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
+    # no such table is printed: it stands for figures only the explanatory text (情况说明) states,
+    # e.g. 机关运行经费 in a document without its table
+    from_narrative: bool = False
 
 
 @dataclass
@@ -77,6 +80,14 @@ class Line:
     # 部门 codes by it prints 301 once per government code, and only the pair identifies the row
     government_economic_code: str | None = None
     source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
+    # year-over-year figures a 情况说明 sentence states for this line (loader.narrative), in yuan:
+    # previous_amount = this year's amount − change_amount; change_percent is signed, as stated
+    previous_amount: Decimal | None = None
+    change_amount: Decimal | None = None
+    change_percent: Decimal | None = None
+    change_reason: str | None = None  # the stated reason (主要原因是…), as written
+    narrative_line: int | None = None  # 1-based line of the sentence those figures were read from
+    from_narrative: bool = False  # the line itself was read from prose, not from a table
 
 
 @dataclass
@@ -109,6 +120,8 @@ class Indicator:
     value: Decimal | None = None
     unit: str | None = None
     placeholder: bool = False  # e.g. "2023年底XX月XX日"
+    # the 指标值 cell is empty as read: kept as an indicator without a target (target_text "")
+    target_missing: bool = False
     basis: Citation | None = None  # 指标值确定依据: the first document cited (kept for compatibility)
     bases: list[Citation] = field(default_factory=list)  # every document the 确定依据 cites, in order
     source_page: int | None = None  # 1-based page of source_line, for PDF sources (None: a text source)
@@ -151,6 +164,10 @@ class ParsedDocument:
     lines: list[Line] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what could not be placed
+    # 绩效目标管理 as the explanatory text states it: "N个项目实行绩效目标管理，涉及…X万元"
+    performance_projects: int | None = None
+    performance_amount: Decimal | None = None  # yuan
+    performance_line: int | None = None  # 1-based line of that sentence
 
 
 # -- (de)serialisation: golden test cases and the generator's truth files use plain JSON ------
@@ -167,7 +184,16 @@ _NESTED = {
     "basis": Citation,
     "bases": Citation,
 }
-_DECIMALS = {"amount", "unit_multiplier", "value", "midterm_amount"}
+_DECIMALS = {
+    "amount",
+    "unit_multiplier",
+    "value",
+    "midterm_amount",
+    "previous_amount",
+    "change_amount",
+    "change_percent",
+    "performance_amount",
+}
 
 
 def _build(cls: type, data: dict) -> object:

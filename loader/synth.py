@@ -16,7 +16,12 @@ each), so every sum printed is exact: 项 → 款 → 类 → 合计, basic + pr
 projects → project total, 人员经费 + 公用经费 = basic total, 三公 vehicle = purchase + operation.
 
 Deterministic: document ``i`` of seed ``s`` depends only on ``random.Random(f"{s}-{i}")`` (the
-hazards on a separate ``Random(f"{s}-{i}-hazards")``), never on time or hash order.
+hazards on a separate ``Random(f"{s}-{i}-hazards")``) and on which units documents ``0 … i-1``
+drew (a unit drawn again keeps its code and gets another year), never on time or hash order.
+
+``layout`` prints the same document in the layout of another seed (``synth_layouts.py``: paged
+like 003, cell-per-line like 000, HTML cells like 001, or as ``loader/pdf.py`` hands a PDF on);
+``mixed`` rotates them. The default, ``tsv``, is the layout above, byte for byte as before.
 
 ``hazards=True`` adds what real files do to a parser — a page break mid-table with the header
 block repeated, a duplicated (and a truncated) form, a project name wrapped over two lines, an
@@ -26,7 +31,8 @@ stays exactly that of the clean document.
 Truth (``*.truth.json``; keys, column keys, fund sources and 三公 items are the loader's, see
 ``loader/tables.py``)::
 
-    source, fiscal_year, layout
+    source, fiscal_year, layout                     bkg:layout as the loader reports it
+    synth_layout                                    the layout written (absent for tsv)
     unit: {name, code, region: {name, adcode, level, parent: {… parent: {…}}}, subunits, department}
     tables: [{key, title, empty}]                     every table printed, in order
     lines: [{table, item, function_code?, economic_code?, sangong_item?, expenditure_type?,
@@ -53,11 +59,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import synth_layouts as L
 from . import synth_vocab as V
+from .synth_layouts import Event, FormEvent, TableEvent, TextEvent
 
-__all__ = ["LAYOUTS", "County", "counties", "document", "generate"]
+__all__ = ["LAYOUTS", "MIXED", "County", "counties", "document", "generate", "layout_of"]
 
-LAYOUTS = ("tsv",)
+# The seeds' layouts (see synth_layouts.py); "mixed" rotates them, document i getting LAYOUTS[i % 5].
+LAYOUTS = L.LAYOUTS
+MIXED = "mixed"
 
 # Table keys, column keys, fund-source keys and 三公 item keys: the loader's vocabulary
 # (loader/tables.py: TABLE_KINDS, COLUMN_KEYS, FUND_SOURCES, SANGONG_ITEMS).
@@ -368,13 +378,53 @@ def _person(rng: random.Random) -> tuple[str, str]:
     return name, phone
 
 
+@dataclass
+class _Units:
+    """Per seed, the unit, year and code of documents 0, 1, … as far as they have been drawn."""
+
+    years: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # unit → {year: code}
+    drawn: list[tuple[int, str]] = field(default_factory=list)  # document → (year, code)
+
+
+_UNITS: dict[int, _Units] = {}
+
+
+def _year_and_code(seed: int, i: int) -> tuple[int, str]:
+    """Document ``i``'s fiscal year and unit code, consistent with documents 0 … i-1.
+
+    A unit met again keeps the code its first document printed (the store holds one unit with
+    one ``bkg:unitCode``), and a unit's second document for a year it already has moves to the
+    nearest free year (one unit and year is one document IRI: the second would replace the
+    first). Documents that meet no earlier unit keep the year and code they draw, so the fix
+    leaves every other document as it was (a moved year stays within 2021–2025 while one is
+    free). Only documents before ``i`` are looked at, so document ``i`` still does not depend
+    on ``n``."""
+    units = _UNITS.setdefault(seed, _Units())
+    while len(units.drawn) <= i:
+        rng = random.Random(f"{seed}-{len(units.drawn)}")  # the first draws of _build, in order
+        key = (rng.choice(counties()).adcode, rng.choice(V.DEPARTMENTS)["suffix"])
+        fy = rng.randint(2021, 2025)
+        code = f"{rng.randint(1, 560):03d}"
+        seen = units.years.setdefault(key, {})
+        if seen:
+            code = next(iter(seen.values()))
+            fy = min(
+                (y for y in range(2000, 2100) if y not in seen),
+                key=lambda y: (not 2021 <= y <= 2025, abs(y - fy), y),
+            )
+        seen[fy] = code
+        units.drawn.append((fy, code))
+    return units.drawn[i]
+
+
 def _build(seed: int, i: int) -> Doc:
     rng = random.Random(f"{seed}-{i}")
     county = rng.choice(counties())
     dept = rng.choice(V.DEPARTMENTS)
-    fy = rng.randint(2021, 2025)
+    rng.randint(2021, 2025)  # the year and code drawn (kept for the draws after them)
     unit = county.name + dept["suffix"]
-    code = f"{rng.randint(1, 560):03d}"
+    rng.randint(1, 560)
+    fy, code = _year_and_code(seed, i)
     subunit = None
     if dept["inst"] and dept["subunits"] and rng.random() < 0.6:
         subunit = rng.choice(dept["subunits"]).format(c=county.name)
@@ -894,14 +944,23 @@ def _ocr_swap(name: str) -> str:
 
 
 class _Writer:
+    """Writes the tab-separated text and, beside it, the same content as events (text lines,
+    tables, forms) for the other layouts (``synth_layouts``) to print their own way."""
+
     def __init__(self, doc: Doc, hz: _Hazards | None):
         self.doc = doc
         self.hz = hz
         self.out: list[str] = []
         self.tables: list[dict] = []
+        self.events: list[Event] = []
 
     def emit(self, *lines: str) -> None:
         self.out.extend(lines)
+        self.events.extend(TextEvent(ln) for ln in lines)
+
+    def form(self, lines: list[str]) -> None:
+        self.out.extend(lines)
+        self.events.append(FormEvent(list(lines)))
 
     def table(
         self,
@@ -911,24 +970,27 @@ class _Writer:
         body: list[str],
         empty: bool = False,
         unit_label: str = "万元",
+        cont: frozenset[int] = frozenset(),
     ) -> None:
         d = self.doc
         self.tables.append({"key": key, "title": title, "empty": empty})
+        self.events.append(TableEvent(key, title, unit_label, list(header), list(body), empty, cont))
         block = [f"部门名称：{d.unit}", "", f"单位：{unit_label}", ""]
-        self.emit(title, "", *block, *header)
+        out = self.out
+        out.extend([title, "", *block, *header])
         hz = self.hz
         if hz and hz.break_table == key and len(body) > 6:
             cut = hz.rng.randint(3, len(body) - 2)
             page = [str(hz.rng.randint(2, 40))] if hz.rng.random() < 0.5 else []
-            self.emit(*body[:cut], "", *page, "", *block, *header, *body[cut:])
+            out.extend([*body[:cut], "", *page, "", *block, *header, *body[cut:]])
         else:
-            self.emit(*body)
-        self.emit("")
+            out.extend(body)
+        out.append("")
         if empty:
-            self.emit("注：本表无数据", "")
+            out.extend(["注：本表无数据", ""])
 
 
-def _render(doc: Doc, hz: _Hazards | None) -> tuple[str, list[dict]]:
+def _render(doc: Doc, hz: _Hazards | None) -> tuple[str, list[dict], list[Event]]:
     w = _Writer(doc, hz)
     fy = doc.fy
     doc.truth_lines = []
@@ -950,7 +1012,7 @@ def _render(doc: Doc, hz: _Hazards | None) -> tuple[str, list[dict]]:
     _forms(w)
     _closing(w)
     text = "\n".join(w.out) + "\n"
-    return text, w.tables
+    return text, w.tables, w.events
 
 
 def _title_block(w: _Writer) -> None:
@@ -1261,16 +1323,18 @@ def _t_projects(w: _Writer) -> None:
         if mine:
             rows.append((u, sum(d.projects[k].c for k in mine), -1))
             rows += [(d.projects[k].name, d.projects[k].c, k) for k in mine]
+    cont: set[int] = set()
     for label, amount, k in rows:
         a = _wan(amount)
         if w.hz and k >= 0 and w.hz.wrap_project == k and len(label) >= 6:
             cut = w.hz.rng.randint(3, len(label) - 2)
             body += [f"{label[:cut]}\t{a}\t{a}\t\t\t\t", f"{label[cut:]}\t\t\t\t\t\t"]
+            cont.add(len(body) - 1)
         else:
             body.append(f"{label}\t{a}\t{a}\t\t\t\t")
         _line(d, T_PROJECTS, label, amount)
         _line(d, T_PROJECTS, label, amount, fund_source=GPB, column=GPB)
-    w.table(T_PROJECTS, f"{fy}年项目支出预算表（本年预算）", header, body)
+    w.table(T_PROJECTS, f"{fy}年项目支出预算表（本年预算）", header, body, cont=frozenset(cont))
     w.table(
         T_PROJECTS_CARRIED,
         f"{fy}年项目支出预算表（上年结转）",
@@ -1463,12 +1527,12 @@ def _forms(w: _Writer) -> None:
         hz = w.hz
         if hz and hz.dup_form == k:
             if hz.truncated_form:
-                w.emit(*form[: hz.rng.randint(6, 11)], "")
-            w.emit(*form)
+                w.form([*form[: hz.rng.randint(6, 11)], ""])
+            w.form(form)
             if not hz.truncated_form:
-                w.emit(*form)
+                w.form(form)
         else:
-            w.emit(*form)
+            w.form(form)
 
 
 def _closing(w: _Writer) -> None:
@@ -1518,12 +1582,12 @@ def _occurrences(lines: list[dict]) -> None:
         seen[k] = seen.get(k, 0) + 1
 
 
-def _truth(doc: Doc, tables: list[dict]) -> dict:
+def _truth(doc: Doc, tables: list[dict], layout: str = "tsv") -> dict:
     _occurrences(doc.truth_lines)
-    return {
+    out: dict = {
         "source": doc.source,
         "fiscal_year": doc.fy,
-        "layout": "tsv",
+        "layout": L.LOADER_LAYOUT[layout],
         "unit": {
             "name": doc.unit,
             "code": doc.code,
@@ -1548,12 +1612,25 @@ def _truth(doc: Doc, tables: list[dict]) -> dict:
         ],
         "personal": doc.personal,
     }
+    if layout != "tsv":  # the default's truth files stay byte for byte what they were
+        out["synth_layout"] = layout
+    return out
+
+
+def layout_of(layout: str, i: int) -> str:
+    """The layout document ``i`` is written in (``mixed`` rotates through :data:`LAYOUTS`)."""
+    if layout == MIXED:
+        return LAYOUTS[i % len(LAYOUTS)]
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; known: {', '.join((*LAYOUTS, MIXED))}")
+    return layout
 
 
 def document(seed: int, i: int, layout: str = "tsv", hazards: bool = False) -> tuple[str, dict]:
-    """Document ``i`` of ``seed``: (text, truth). The truth does not depend on ``hazards``."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
+    """Document ``i`` of ``seed``: (text, truth). The truth does not depend on ``hazards``, and
+    every layout prints the same document model, so the facts of the truth do not depend on the
+    layout either (only its ``layout`` fields do)."""
+    layout = layout_of(layout, i)
     doc = _build(seed, i)
     hz = None
     if hazards:
@@ -1565,8 +1642,13 @@ def document(seed: int, i: int, layout: str = "tsv", hazards: bool = False) -> t
         hz.dup_form = hrng.randrange(len(doc.projects))
         hz.truncated_form = hrng.random() < 0.5
         hz.ocr = hrng.random() < 0.7
-    text, tables = _render(doc, hz)
-    return text, _truth(doc, tables)
+    text, tables, events = _render(doc, hz)
+    if layout != "tsv":
+        # the layout's own hazards on their own generator, so the shared ones stay as they were
+        lrng = random.Random(f"{seed}-{i}-hazards-{layout}") if hazards else None
+        page = L.Page(unit=doc.unit, code=doc.code, fiscal_year=doc.fy, county=doc.county.name)
+        text = L.render(layout, events, page, random.Random(f"{seed}-{i}-{layout}"), lrng)
+    return text, _truth(doc, tables, layout)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)

@@ -114,6 +114,10 @@ COLUMN_KEYS: dict[str, str] = {
     "remittance_to_higher": "上缴上级支出",
     "subsidy_to_subordinate": "对附属单位补助支出",
     "carried_forward": "结转下年",
+    # 政府采购 split by what is bought (the explanatory text states it; loader.narrative)
+    "goods": "政府采购货物",
+    "works": "政府采购工程",
+    "services": "政府采购服务",
     **{k: v for k, v in FUND_SOURCES.items()},
 }
 
@@ -320,7 +324,9 @@ def logical_lines(lines: list[str]) -> tuple[list[LLine], Counter[str]]:
                 j += 1
             if j > i and (len(cells) > 1 or j - i > 1):
                 filled = [c for c in cells if c]
-                if len(filled) > 1:
+                # several cells with one filled is still a row (a label with blank amounts), as
+                # the same row is in a TSV; one cell alone is a line of text
+                if len(filled) > 1 or (filled and len(cells) > 1):
                     out.append(LLine(i + 1, cells, " ".join(filled)))
                     seen["cell-per-line"] += 1
                 elif filled:
@@ -567,7 +573,8 @@ def segment(lls: list[LLine], ctx: Context) -> list[Segment]:
 # --------------------------------------------------------------------------------------------
 
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
-_SPLIT_CODE = re.compile(r"^(\d{3})(?:[\s\-—.．]+(\d{2}))?(?:[\s\-—.．]+(\d{2}))?$")
+# A 款/项 part is never 00, so "552.00" (an amount in a value column) is not the code 55200.
+_SPLIT_CODE = re.compile(r"^(\d{3})(?:[\s\-—.．]+(?!00)(\d{2}))?(?:[\s\-—.．]+(?!00)(\d{2}))?$")
 _LEADING_CODE = re.compile(r"^[\[【［]?(\d{3}(?:\d{2}){0,2})[\]】］]?[\s\-—:：.．]*(?=[\u4e00-\u9fff])")
 _PART = re.compile(r"^\d{2,3}$")
 
@@ -987,14 +994,30 @@ def read_segment(seg: Segment, ctx: Context) -> TableData:
     headers: list[LLine] = []
     data: list[LLine] = []
     header_keys: set[tuple[str, ...]] = set()
+    pages: list[list[LLine]] = [[]]
     for r in rows:
         if not data and _is_header_row(r):
             headers.append(r)
             header_keys.add(tuple(comparison_key(c) for c in r.filled))
             continue
         if tuple(comparison_key(c) for c in r.filled) in header_keys:
+            if pages[-1]:
+                pages.append([])
             continue  # a column header repeated after a page break
         data.append(r)
+        pages[-1].append(r)
+    # a page printed twice (the same rows under the repeated header again) is read once
+    if len(pages) > 1:
+        data, previous = [], None
+        for page in pages:
+            keys = [tuple(comparison_key(c) for c in r.cells or []) for r in page]
+            if keys == previous and len(page) >= 2:
+                warnings.append(
+                    f"table «{seg.title}»: lines {page[0].no}–{page[-1].no} repeat the page before; read once"
+                )
+                continue
+            data.extend(page)
+            previous = keys
     # "单位：万元" written into a header cell: a unit of measure, not a column name
     for h in headers:
         for k, cell in enumerate(h.cells or []):
@@ -1111,7 +1134,9 @@ def read_segment(seg: Segment, ctx: Context) -> TableData:
         code_kind = "economic" if lead in "35" else "function" if lead == "2" else code_kind
     # A name wrapped onto a label-only row: after a coded row (a row split over a page break),
     # or right under a row with amounts when the joined name is written elsewhere in the document
-    # (a project name the 绩效 forms repeat). "①公务用车购置费" under "公务用车购置及运行费" stays.
+    # (a project name the 绩效 forms repeat) or, in a table of names without codes, is a name of
+    # the code list the half above is not. "①公务用车购置费" under "公务用车购置及运行费" stays.
+    names = codes_by_name(code_kind) if code_kind and not coded else {}
     merged: list[Record] = []
     for rec in records:
         prev = merged[-1] if merged else None
@@ -1128,7 +1153,13 @@ def read_segment(seg: Segment, ctx: Context) -> TableData:
                     prev.amounts
                     and prev.label
                     and strip_numbering(rec.label) == rec.label
-                    and ctx.mentioned(prev.label + rec.label)
+                    and (
+                        ctx.mentioned(prev.label + rec.label)
+                        or (
+                            comparison_key(prev.label + rec.label) in names
+                            and comparison_key(prev.label) not in names
+                        )
+                    )
                 )
             )
         ):
@@ -1178,7 +1209,14 @@ def _emit(td: TableData, books: dict[str, CodeBook], ctx: Context) -> list[Line]
     unresolved: list[str] = []
     skipped_prior = False
     first_data = True
-    for rec in td.records:
+    repeats = _repeated_headings(td.records)
+    for j, rec in enumerate(td.records):
+        if j in repeats:
+            td.warnings.append(
+                f"table «{td.title}»: row {rec.code} (line {rec.line}) repeats the row above its "
+                "children with the same amounts; read once"
+            )
+            continue
         label = rec.label
         if wide_sangong and label and _is_other_year(label, ctx.fiscal_year):
             skipped_prior = True  # "2022年预算数" row under item columns: a comparison figure
@@ -1288,6 +1326,30 @@ def _emit(td: TableData, books: dict[str, CodeBook], ctx: Context) -> list[Line]
         k = (_row_key(line), line.column)
         line.occurrence = seen[k]
         seen[k] += 1
+    return out
+
+
+def _repeated_headings(records: list[Record]) -> set[int]:
+    """Rows printing a group's row again after its children (303 … 30399, then 303 once more with
+    the same amounts): a repeat, not a second line, which would count the group twice in its sums.
+    A code repeated without its children in between (001's 30102 twice) is a second line."""
+    out: set[int] = set()
+    for j, rec in enumerate(records):
+        if not rec.code or not rec.amounts:
+            continue
+        for i in range(j):
+            prev = records[i]
+            if (
+                prev.code == rec.code
+                and prev.side == rec.side
+                and prev.gov_code == rec.gov_code
+                and prev.amounts == rec.amounts
+                and any(
+                    r.code and r.code != rec.code and r.code.startswith(rec.code) for r in records[i + 1 : j]
+                )
+            ):
+                out.add(j)
+                break
     return out
 
 
@@ -1416,7 +1478,9 @@ def read_tables(lines: list[str], ctx: Context) -> TablesResult:
     for td in kept:
         lines_ = _emit(td, books, ctx)
         _check_totals(td, lines_)
-        empty = td.empty_note or (not lines_ and bool(td.seg.rows))
+        # A table whose rows carry amounts that are not budget lines (固定资产: quantities and
+        # values) is not empty: "empty" says the document printed no figures in it.
+        empty = td.empty_note or (not lines_ and bool(td.seg.rows) and not any(r.amounts for r in td.records))
         if not td.seg.rows and not td.empty_note:
             td.warnings.append(
                 f"table «{td.title}» (line {td.seg.title_line}): no rows could be read (not tab-separated?)"

@@ -186,6 +186,7 @@ class _Mapper:
                 "tableKind": t.key,
                 "unitMultiplier": _dec(t.unit_multiplier),
                 "isEmpty": t.empty,
+                "fromNarrative": True if t.from_narrative else None,
                 "document": self.doc_iri,
                 **self.provenance(t.source_line, t.source_page),
             }
@@ -224,6 +225,12 @@ class _Mapper:
                 "column": line.column,
                 "columnGroup": line.column_group,
                 "isTableTotal": True if line.is_total else None,
+                "previousAmount": _dec(line.previous_amount) if line.previous_amount is not None else None,
+                "changeAmount": _dec(line.change_amount) if line.change_amount is not None else None,
+                "changePercent": _dec(line.change_percent) if line.change_percent is not None else None,
+                "changeReason": line.change_reason,
+                "narrativeSourceLine": line.narrative_line,
+                "fromNarrative": True if line.from_narrative else None,
                 **self.provenance(line.source_line, line.source_page),
             }
         )
@@ -260,7 +267,12 @@ class _Mapper:
             "targetBasis": basis,
             **self.provenance(ind.source_line, ind.source_page),
         }
-        nodes.insert(0, _prune(node))
+        pruned = _prune(node)
+        if ind.target_missing:
+            # an empty 指标值 cell is still what the form says: CORE-VOCABULARY wants targetText
+            pruned["targetText"] = ""
+            pruned["targetMissing"] = True
+        nodes.insert(0, pruned)
         return nodes
 
     def project(self, p: Project, repeated: bool = False) -> list[Node]:
@@ -308,6 +320,11 @@ class _Mapper:
                     "source": doc.source,
                     "sha256": doc.sha256,
                     "layout": doc.layout,
+                    "performanceManagedProjects": doc.performance_projects,
+                    "performanceManagedAmount": _dec(doc.performance_amount)
+                    if doc.performance_amount is not None
+                    else None,
+                    "performanceSourceLine": doc.performance_line,
                 }
             )
         )

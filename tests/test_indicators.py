@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from budgetkg.loader.indicators import canonical_level1, canonical_level2, level1_of, parse_target
+from budgetkg.loader.indicators import (
+    canonical_level1,
+    canonical_level2,
+    is_level2_tail,
+    level1_of,
+    parse_target,
+)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +117,9 @@ def test_level2_canonical_names_also_when_cut() -> None:
     assert canonical_level1("满意度指标") == "满意度指标"
     assert level1_of("可持续影响指标") == "效益指标"
     assert level1_of("时效指标") == "产出指标"
+
+
+def test_level2_tail_of_a_cell_cut_over_two_rows() -> None:
+    # 时效 | 指标 and 可持续影 | 响指标: the second row's cell is no indicator of its own
+    assert [is_level2_tail(c) for c in ("指标", "响指标", "影响指标", "意度指标")] == [True] * 4
+    assert [is_level2_tail(c) for c in ("时效", "数量指标", "委托业务费", "标", "")] == [False] * 5

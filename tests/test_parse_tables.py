@@ -42,7 +42,8 @@ def _w(text: str) -> Decimal:
 
 
 def _lines(doc: ParsedDocument, table: str) -> list[Line]:
-    return [line for line in doc.lines if line.table == table]
+    """The lines read from the printed table (not those loader.narrative reads from sentences)."""
+    return [line for line in doc.lines if line.table == table and not line.from_narrative]
 
 
 def _by_code_column(lines: list[Line]) -> dict[tuple[str, str], Decimal]:
@@ -388,6 +389,32 @@ def test_001_variant_name_and_repeated_codes() -> None:
         line for line in _lines(doc, "general_budget_expenditure") if line.is_total and line.column == "total"
     ]
     assert [line.amount for line in total] == [Decimal("16233500.00")]
+
+
+REPEATED_HEADING = """\
+2031年示例县示例局部门预算
+一般公共预算基本支出表
+部门名称：示例县示例局\t单位：万元
+科目编码\t科目名称\t合计
+\t合计\t6.00
+303\t对个人和家庭的补助\t6.00
+30301\t离休费\t1.00
+30301\t离休费\t2.00
+30302\t退休费\t3.00
+303\t对个人和家庭的补助\t6.00
+"""
+
+
+def test_made_up_group_row_repeated_after_its_children_is_read_once() -> None:
+    doc = parse_bytes(REPEATED_HEADING.encode("utf-8"), "repeat.txt")
+    got = [(ln.economic_code, ln.occurrence, ln.amount) for ln in doc.lines if not ln.is_total]
+    assert got == [
+        ("303", 0, _w("6")),
+        ("30301", 0, _w("1")),
+        ("30301", 1, _w("2")),  # a code repeated without children between: a second line
+        ("30302", 0, _w("3")),
+    ]
+    assert any("line 10" in w and "read once" in w for w in doc.warnings)
 
 
 # -- documents changed in memory -----------------------------------------------------------------

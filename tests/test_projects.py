@@ -396,6 +396,33 @@ def test_made_up_narrative_and_one_cell_a_line_form() -> None:
     ]
 
 
+SPLIT_LEVEL2 = """某县项目支出绩效目标申报表
+项目名称\t\t甲项目\t\t
+项目资金 (万元)\t\t中期资金总额:\t30 万\t年度资金总额:\t10 万
+绩效指标\t一级指标\t二级指标\t三级指标\t指标值\t二级指标\t三级指标\t指标值
+\t产出指标\t时效\t指标 1\t完成时间\t年底前\t时效\t指标 1\t完成时间\t年底前
+\t\t指标\t指标 2\t响应时间\t及时\t指标\t指标 2\t响应时间\t及时
+\t效益指标\t可持续影\t指标 1：长期影响\t有利于\t可持续\t指标 1：长期影响\t有利于
+\t\t响指标\t指标 2：后续影响\t\t较高\t影响指标\t指标 2：后续影响\t\t较高
+"""
+
+
+def test_made_up_level2_cell_cut_over_two_rows() -> None:
+    # 时效 | 指标 and 可持续影 | 响指标: the rest of the 二级指标 on the next row is no indicator,
+    # and does not lose that row's indicator
+    (p,), _ = read_projects(SPLIT_LEVEL2.split("\n"), [])
+    assert sorted((i.period, i.level2, i.name, i.target_text) for i in p.indicators) == sorted(
+        (period, level2, name, target)
+        for period in ("midterm", "annual")
+        for level2, name, target in (
+            ("时效指标", "完成时间", "年底前"),
+            ("时效指标", "响应时间", "及时"),
+            ("可持续影响指标", "长期影响", "有利于"),
+            ("可持续影响指标", "后续影响", "较高"),
+        )
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # the project list table: subtotals, wrapped names, page breaks
 
@@ -526,12 +553,13 @@ def test_003_indicator_basis_with_two_citations_keeps_both(doc003) -> None:
             assert (i.basis is None) == (not i.bases)
 
 
-def test_001_no_indicator_without_a_target() -> None:
+def test_001_indicators_without_a_target_are_kept_and_reported() -> None:
     lines = _seed_lines("001")
     (p,), warnings = read_projects(lines, [])
-    assert all(i.target_text for i in p.indicators)
-    # the rows whose 指标值 is empty as read are reported, not dropped silently
-    assert sum("has no target value" in w for w in warnings) == 7
+    # issue #3: the rows whose 指标值 is empty as read are indicators without a target, reported
+    assert all(bool(i.target_text.strip()) != i.target_missing for i in p.indicators)
+    assert sum(i.target_missing for i in p.indicators) == 7
+    assert sum("has no target value" in w and "recorded without a target" in w for w in warnings) == 7
     # a name cut at a page break is joined with its rest on the next row (once, not twice)
-    joined = [i for i in p.indicators if "改善了机关会议环境" in i.name]
+    joined = [i for i in p.indicators if "改善了机关会议环境" in i.name and not i.target_missing]
     assert [i.period for i in joined] == ["annual"] and "会议善了" not in joined[0].name
