@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from budgetkg.loader.errors import BudgetKGError
+from budgetkg.loader.synth_layouts import LAYOUTS as SYNTH_LAYOUTS
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld")
 
@@ -44,6 +45,16 @@ class Progress:
     def close(self) -> None:
         if self.active:
             self.stream.write("\r" + " " * 70 + "\r")
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return jobs
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -84,7 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"       warning: {w}")
 
     t0 = time.perf_counter()
-    results = ingest(store, files, validate=not args.no_validate, on_result=report)
+    results = ingest(store, files, validate=not args.no_validate, on_result=report, jobs=args.jobs)
     progress.close()
     ok = [r for r in results if r.ok]
     failed = len(results) - len(ok) + len(missing)
@@ -101,8 +112,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from budgetkg.loader.export import export
+    from budgetkg.loader.export import export, export_shards
 
+    if args.shards is not None:
+        if args.format != "nquads":
+            print(f"error: --shards writes gzip N-Quads only, not {args.format}", file=sys.stderr)
+            return 2
+        if not args.output:
+            print("error: --shards needs -o DIR (the folder for the shards)", file=sys.stderr)
+            return 2
+        t0 = time.perf_counter()
+        store = _store(args, read_only=True)
+        manifest = export_shards(store, args.shards, Path(args.output), force=args.force)
+        print(
+            f"wrote {len(manifest['shards'])} shards, {manifest['graphs']} graphs, {manifest['quads']} quads "
+            f"in {time.perf_counter() - t0:.1f}s → {args.output}",
+            file=sys.stderr,
+        )
+        return 0
     store = _store(args, read_only=True)
     if args.output:
         with open(args.output, "wb") as fh:
@@ -110,6 +137,41 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         export(store, args.format, sys.stdout.buffer)
         sys.stdout.buffer.flush()
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    import os
+
+    from budgetkg.loader.bulk import push_oxigraph, push_virtuoso
+
+    if not args.bulk:
+        print(
+            "error: push needs --bulk (the engine's own loader, the only mode); to write through "
+            "SPARQL use `budgetkg ingest --store sparql+…`",
+            file=sys.stderr,
+        )
+        return 2
+    if args.engine == "virtuoso":
+        password = os.environ.get(args.password_env)
+        if password is None:
+            print(f"error: set ${args.password_env} to the password of {args.user}", file=sys.stderr)
+            return 2
+        result = push_virtuoso(
+            Path(args.folder), address=args.isql, user=args.user, password=password, isql=args.isql_bin
+        )
+    else:
+        if not args.location:
+            print("error: --engine oxigraph needs --location STOREDIR", file=sys.stderr)
+            return 2
+        result = push_oxigraph(Path(args.folder), location=Path(args.location), oxigraph=args.oxigraph_bin)
+    if args.format == "json":
+        print(json.dumps(vars(result)))
+    else:
+        print(
+            f"pushed {result.shards} shards, {result.graphs} graphs, {result.quads} quads "
+            f"in {result.seconds:.1f}s → {result.engine} {result.target}"
+        )
     return 0
 
 
@@ -191,7 +253,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from budgetkg.loader.synth import generate
 
     out = Path(args.out)
-    files = generate(args.n, args.seed, out, hazards=args.hazards)
+    files = generate(args.n, args.seed, out, layout=args.layout, hazards=args.hazards)
     print(f"wrote {len(files)} documents (+ truth files) to {out}")
     return 0
 
@@ -223,12 +285,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
     p.add_argument("-q", "--quiet", action="store_true", help="only failures and the total")
     p.add_argument("-v", "--verbose", action="store_true", help="also print what could not be placed")
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="parse, map and validate in N worker processes (default 1: all in this one)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = with_store(sub.add_parser("export", help="write the whole graph"))
     p.add_argument("--format", choices=EXPORT_FORMATS, default="nquads")
-    p.add_argument("-o", "--output", help="file (default: standard output)")
+    p.add_argument("-o", "--output", help="file (default: standard output); with --shards a folder")
+    p.add_argument(
+        "--shards", type=int, metavar="N", help="write N gzip N-Quads shards and a manifest into folder -o"
+    )
+    p.add_argument("--force", action="store_true", help="with --shards: replace the shards in a non-empty -o")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("push", help="bulk-load a shard folder (export --shards) into Virtuoso or Oxigraph")
+    p.add_argument("folder", metavar="DIR", help="the shard folder")
+    p.add_argument("--bulk", action="store_true", help="use the engine's bulk loader (the only mode)")
+    p.add_argument("--engine", choices=("virtuoso", "oxigraph"), required=True)
+    p.add_argument("--isql", default="127.0.0.1:1111", metavar="HOST:PORT", help="Virtuoso's SQL port")
+    p.add_argument("--user", default="dba", help="Virtuoso user (default dba)")
+    p.add_argument(
+        "--password-env",
+        default="BUDGETKG_VIRTUOSO_PASSWORD",
+        metavar="VAR",
+        help="environment variable holding the Virtuoso password (default BUDGETKG_VIRTUOSO_PASSWORD)",
+    )
+    p.add_argument("--isql-bin", default="isql-vt", help="the isql executable (default isql-vt)")
+    p.add_argument("--location", metavar="STOREDIR", help="Oxigraph: the store folder to load into")
+    p.add_argument("--oxigraph-bin", default="oxigraph", help="the oxigraph executable (default oxigraph)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="the summary's format")
+    p.set_defaults(func=cmd_push)
 
     p = with_store(sub.add_parser("validate", help="SHACL-validate every document; exit 1 on violations"))
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -251,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", required=True)
     p.add_argument("--hazards", action="store_true", help="inject page breaks, duplicates, OCR slips")
+    p.add_argument(
+        "--layout",
+        choices=[*SYNTH_LAYOUTS, "mixed"],
+        default="tsv",
+        help="the seeds' layout to write (default tsv); mixed rotates them",
+    )
     p.set_defaults(func=cmd_synth)
 
     p = with_store(sub.add_parser("serve", help="serve the API and pages"))

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -42,6 +42,8 @@ from budgetkg.loader.export import prefixes
 from budgetkg.loader.store import GraphStore
 from budgetkg.mappings.iris import BKG, CODE_GRAPH, ONTOLOGY_GRAPH, base_iri
 from budgetkg.mappings.mapper import context
+
+T = TypeVar("T")
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -606,6 +608,19 @@ def _server(request: Request) -> str:
     return str(request.base_url)
 
 
+def _get_and_head(
+    router: APIRouter, path: str, **kwargs: Any
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Register one handler for GET and HEAD as two routes: one ``api_route`` with both methods
+    gives both operations the same OpenAPI operation id (FastAPI derives it from the first method)."""
+
+    def register(handler: Callable[..., T]) -> Callable[..., T]:
+        router.head(path, **kwargs)(handler)
+        return router.get(path, **kwargs)(handler)
+
+    return register
+
+
 def linked_data_router(store: GraphStore) -> APIRouter:
     router = APIRouter(tags=["linked data"])
     dumps = Dumps(store)
@@ -618,9 +633,7 @@ def linked_data_router(store: GraphStore) -> APIRouter:
             void_cache[key] = void_description(store, _server(request))
         return void_cache[key]
 
-    @router.api_route(
-        "/id/{path:path}", methods=["GET", "HEAD"], summary="Dereference a data IRI", responses=_RESPONSES
-    )
+    @_get_and_head(router, "/id/{path:path}", summary="Dereference a data IRI", responses=_RESPONSES)
     def data_resource(path: str, request: Request, format: FormatParam = None) -> Response:
         """``{BUDGETKG_BASE_IRI}{path}``, e.g. ``/id/region/141123`` or a project's
         ``/id/doc/141123-…/2023/project/…``."""
@@ -629,19 +642,17 @@ def linked_data_router(store: GraphStore) -> APIRouter:
             return respond(request, void(request), iri, format)
         return respond(request, describe(store, iri), iri, format)
 
-    @router.api_route("/def", methods=["GET", "HEAD"], summary="The ontology", responses=_RESPONSES)
+    @_get_and_head(router, "/def", summary="The ontology", responses=_RESPONSES)
     def ontology(request: Request, format: FormatParam = None) -> Response:
         return respond(request, describe(store, ONTOLOGY_GRAPH), ONTOLOGY_GRAPH, format)
 
-    @router.api_route(
-        "/def/{path:path}", methods=["GET", "HEAD"], summary="Code lists and concepts", responses=_RESPONSES
-    )
+    @_get_and_head(router, "/def/{path:path}", summary="Code lists and concepts", responses=_RESPONSES)
     def ontology_part(path: str, request: Request, format: FormatParam = None) -> Response:
         """``/def/code`` lists the concept schemes; ``/def/code/function/201`` is one concept."""
         iri = f"{ONTOLOGY_GRAPH}/{path}".rstrip("/")
         return respond(request, describe(store, iri), iri, format)
 
-    @router.api_route("/resource", methods=["GET", "HEAD"], summary="Describe any IRI", responses=_RESPONSES)
+    @_get_and_head(router, "/resource", summary="Describe any IRI", responses=_RESPONSES)
     def any_resource(
         request: Request,
         iri: Annotated[
@@ -655,13 +666,11 @@ def linked_data_router(store: GraphStore) -> APIRouter:
             return respond(request, void(request), iri, format)
         return respond(request, describe(store, iri), iri, format)
 
-    @router.api_route(
-        "/void", methods=["GET", "HEAD"], summary="VoID description of the dataset", responses=_RESPONSES
-    )
+    @_get_and_head(router, "/void", summary="VoID description of the dataset", responses=_RESPONSES)
     def void_document(request: Request, format: FormatParam = None) -> Response:
         return respond(request, void(request), base_iri() + "dataset", format)
 
-    @router.api_route("/.well-known/void", methods=["GET", "HEAD"], include_in_schema=False)
+    @_get_and_head(router, "/.well-known/void", include_in_schema=False)
     def well_known_void(request: Request, format: FormatParam = None) -> Response:
         return respond(request, void(request), base_iri() + "dataset", format)
 

@@ -1,7 +1,11 @@
 """SPARQL 1.1 Protocol (query side) as a mountable APIRouter.
 
-Client errors are 4xx (syntax 400, refused operations 400/403, unacceptable media type 406);
-a 500 means a bug. Queries run off the event loop in a small pool of worker threads.
+Client errors are 4xx (syntax 400, refused operations 400/403, unacceptable media type 406,
+unsupported request content type 415, other methods 405); a 500 means a bug. ``default-graph-uri``
+and ``named-graph-uri`` name the RDF dataset (they win over the query's FROM / FROM NAMED); without
+them and without FROM the default graph is the union of all graphs. README "Protocol conformance"
+lists how this and each remote engine meet the W3C recommendation (``tests/test_protocol.py``).
+Queries run off the event loop in a small pool of worker threads.
 
 Limits. pyoxigraph (0.5) cannot cancel a query from Python (oxigraph's cancellation token is
 Rust/CLI-only), so a query that exceeds ``BUDGETKG_QUERY_TIMEOUT`` seconds (default 10) is
@@ -18,9 +22,12 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import threading
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import pyoxigraph as ox
@@ -28,7 +35,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from budgetkg.api.errors import ApiError
-from budgetkg.api.guard import Refused, check_query
+from budgetkg.api.guard import Refused, _code_only, check_query
 from budgetkg.api.results import Limits, capped_triples, write_solutions
 from budgetkg.loader.store import GraphStore
 
@@ -135,6 +142,18 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
+def _release(exc: BaseException) -> None:
+    """Drop the locals of every finished frame in ``exc``'s tracebacks (and its causes'), here on
+    the worker: they hold pyoxigraph results, which must not be dropped on another thread (the
+    event loop would otherwise free them when it discards the error)."""
+    seen: set[int] = set()
+    todo: BaseException | None = exc
+    while todo is not None and id(todo) not in seen:
+        seen.add(id(todo))
+        traceback.clear_frames(todo.__traceback__)
+        todo = todo.__cause__ or todo.__context__
+
+
 def running_queries() -> int:
     """How many queries are executing right now (including abandoned ones still finishing)."""
     return _running
@@ -155,6 +174,9 @@ async def run_limited(work: Callable[[threading.Event], T], timeout: float | Non
             _running += 1
         try:
             return work(cancel)
+        except BaseException as exc:
+            _release(exc)
+            raise
         finally:
             with _pool_lock:
                 _running -= 1
@@ -172,8 +194,58 @@ async def run_limited(work: Callable[[threading.Event], T], timeout: float | Non
         ) from None
 
 
-def _run(store: GraphStore, query: str) -> object:
+# A dataset clause: FROM and FROM NAMED are SPARQL keywords, not parts of names or strings.
+_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
+_CLAUSE = re.compile(r"FROM\s*(?:NAMED\s*)?(?:<[^<>\s]*>|[^\s{}<>]*:[^\s{}<>]*)", re.IGNORECASE)
+
+
+def without_dataset_clauses(query: str) -> str:
+    """The query with its FROM / FROM NAMED clauses blanked out, for a request whose protocol
+    dataset replaces them (§2.1.4): some engines (Virtuoso) merge the two instead."""
+    out = list(query)
+    for keyword in _FROM.finditer(_code_only(query)):
+        clause = _CLAUSE.match(query, keyword.start())
+        if clause:
+            out[clause.start() : clause.end()] = " " * (clause.end() - clause.start())
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The RDF dataset a request names with ``default-graph-uri`` / ``named-graph-uri``."""
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, default: Sequence[object], named: Sequence[object]) -> Dataset:
+        iris = [[v for v in values if isinstance(v, str)] for values in (default, named)]
+        for iri in iris[0] + iris[1]:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as exc:
+                raise ApiError(400, "Bad graph IRI", f"{iri!r} is not an absolute IRI: {exc}") from exc
+        return cls(tuple(iris[0]), tuple(iris[1]))
+
+    def __bool__(self) -> bool:
+        return bool(self.default or self.named)
+
+
+def _run(store: GraphStore, query: str, dataset: Dataset = Dataset()) -> object:
+    """SPARQL 1.1 Protocol §2.1.4: the protocol's dataset, when given, replaces the query's FROM /
+    FROM NAMED and is exactly the graphs named (no named graphs when only default graphs are
+    given, an empty default graph when only named ones are). A query with its own FROM / FROM
+    NAMED gets that dataset; any other query sees budgetkg's default, the union of all graphs."""
     try:
+        if dataset:
+            return store.store.query(
+                without_dataset_clauses(query),
+                default_graph=[ox.NamedNode(g) for g in dataset.default],
+                named_graphs=[ox.NamedNode(g) for g in dataset.named],
+            )
+        if _FROM.search(_code_only(query)):
+            # pyoxigraph ignores FROM when asked for the union default graph.
+            return store.store.query(query)
         return store.query(query)
     except SyntaxError as exc:
         raise ApiError(400, "Malformed query", str(exc)) from exc
@@ -204,12 +276,38 @@ def _serialize(result: object, accept: str, fmt: str | None, limits: Limits | No
     return Response(body, media_type=mtype + charset, headers=headers)
 
 
+_READ_ONLY = "SPARQL Update is not allowed: the endpoint is read-only"
+
+
+def _one_query(queries: Sequence[object], updates: Sequence[object]) -> str:
+    """Protocol §2.1: exactly one ``query``; an ``update`` is refused (this endpoint is
+    read-only, §2.2 lets a service refuse), and both at once is a malformed request."""
+    if queries and updates:
+        raise ApiError(400, "Query and update", "give either `query=` or `update=`, not both")
+    if updates:
+        raise ApiError(403, "Refused", _READ_ONLY)
+    if len(queries) > 1:
+        raise ApiError(400, "Several queries", f"{len(queries)} `query=` parameters; give exactly one")
+    if not queries or not isinstance(queries[0], str) or not queries[0].strip():
+        raise ApiError(400, "Missing query", "pass the SPARQL query as `query=` (GET or POST form)")
+    return queries[0]
+
+
+def _media_type(header: str) -> tuple[str, str | None]:
+    """A Content-Type's media type and charset (None when not stated)."""
+    mtype, *params = header.split(";")
+    charset = None
+    for param in params:
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return mtype.strip().lower(), charset
+
+
 def sparql_router(store: GraphStore) -> APIRouter:
     router = APIRouter(tags=["SPARQL"])
 
-    async def answer(query: str | None, request: Request, fmt: str | None) -> Response:
-        if not query:
-            raise ApiError(400, "Missing query", "pass the SPARQL query as `query=` (GET or POST form)")
+    async def answer(query: str, dataset: Dataset, request: Request, fmt: str | None) -> Response:
         try:
             check_query(query)
         except Refused as exc:
@@ -219,36 +317,59 @@ def sparql_router(store: GraphStore) -> APIRouter:
         accept = request.headers.get("accept", "")
         cap = max_rows()
         return await run_limited(
-            lambda cancel: _serialize(_run(store, query), accept, fmt, Limits(cap, cancel))
+            lambda cancel: _serialize(_run(store, query, dataset), accept, fmt, Limits(cap, cancel))
         )
+
+    def url_dataset(request: Request) -> Dataset:
+        params = request.query_params
+        return Dataset.of(params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
 
     @router.get("/sparql", summary="SPARQL 1.1 query (GET)")
     async def sparql_get(
         request: Request,
+        # Read through getlist (exactly one is allowed); declared here for the OpenAPI schema.
         query: Annotated[str | None, Query(description="SPARQL 1.1 query")] = None,
+        default_graph_uri: Annotated[
+            list[str] | None,
+            Query(alias="default-graph-uri", description="a graph of the default graph (repeatable)"),
+        ] = None,
+        named_graph_uri: Annotated[
+            list[str] | None, Query(alias="named-graph-uri", description="a named graph (repeatable)")
+        ] = None,
         format: Annotated[
             str | None, Query(description="json, xml, csv, tsv, turtle, nt, rdfxml, jsonld")
         ] = None,
     ) -> Response:
-        return await answer(query, request, format)
+        params = request.query_params
+        text = _one_query(params.getlist("query"), params.getlist("update"))
+        dataset = Dataset.of(default_graph_uri or [], named_graph_uri or [])
+        return await answer(text, dataset, request, format)
 
     @router.post("/sparql", summary="SPARQL 1.1 query (POST form or direct)")
     async def sparql_post(request: Request) -> Response:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype, charset = _media_type(request.headers.get("content-type", ""))
         fmt = request.query_params.get("format")
+        if charset not in (None, "utf-8", "utf8"):
+            raise ApiError(
+                415, "Unsupported charset", f"charset={charset}; the protocol's requests are UTF-8"
+            )
         if ctype == "application/sparql-query":
-            return await answer((await request.body()).decode("utf-8"), request, fmt)
+            try:
+                text = (await request.body()).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ApiError(400, "Not UTF-8", f"the query is not UTF-8: {exc}") from exc
+            if "query" in request.query_params or "update" in request.query_params:
+                raise ApiError(400, "Query and body", "a direct POST carries its query in the body only")
+            return await answer(_one_query([text], []), url_dataset(request), request, fmt)
         if ctype == "application/sparql-update":
-            raise ApiError(403, "Refused", "SPARQL Update is not allowed: the endpoint is read-only")
+            raise ApiError(403, "Refused", _READ_ONLY)
         if ctype == "application/x-www-form-urlencoded":
             form = await request.form()
-            if "update" in form:
-                raise ApiError(403, "Refused", "SPARQL Update is not allowed: the endpoint is read-only")
-            q, form_fmt = form.get("query"), form.get("format")
+            text = _one_query(form.getlist("query"), form.getlist("update"))
+            dataset = Dataset.of(form.getlist("default-graph-uri"), form.getlist("named-graph-uri"))
+            form_fmt = form.get("format")
             return await answer(
-                q if isinstance(q, str) else None,
-                request,
-                fmt or (form_fmt if isinstance(form_fmt, str) else None),
+                text, dataset, request, fmt or (form_fmt if isinstance(form_fmt, str) else None)
             )
         raise ApiError(
             415,

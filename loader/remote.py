@@ -55,6 +55,8 @@ DEF_NS = "https://w3id.org/budgetkg/def"
 # has a default graph of its own (Virtuoso's is the union), so a remote store keeps it here.
 META_GRAPH = DEF_NS + "/store"
 _VERSION = f"<{BKG}ontologyVersion>"
+# A graph budgetkg never writes: the empty side of a query's dataset (see SparqlStore.query).
+EMPTY_GRAPH = DEF_NS + "/empty"
 
 
 class RemoteStoreError(BudgetKGError, OSError):
@@ -169,11 +171,15 @@ class SparqlStore:
             w.setTimeout(int(self.timeout))
         return w
 
-    def _fetch(self, sparql: str, accept: str, fmt: str, union: bool) -> bytes:
+    def _fetch(
+        self, sparql: str, accept: str, fmt: str, union: bool, dataset: Iterable[tuple[str, str]] = ()
+    ) -> bytes:
         w = self._wrapper()
         w.setQuery(sparql)
         w.setReturnFormat(fmt)
         w.addCustomHttpHeader("Accept", accept)
+        for name, graph in dataset:  # the protocol's default-graph-uri / named-graph-uri
+            w.addParameter(name, graph)
         if union:
             # Oxigraph's per-request switch; other engines ignore unknown parameters.
             w.addParameter("union-default-graph", "true")
@@ -199,14 +205,32 @@ class SparqlStore:
             raise RemoteStoreError(f"{method} {url}: {_brief(exc)}") from exc
 
     # -- pyoxigraph.Store methods --------------------------------------------------------------
-    def query(self, sparql: str, *, use_default_graph_as_union: bool = False, **kwargs: object) -> Any:
+    def query(
+        self,
+        sparql: str,
+        *,
+        use_default_graph_as_union: bool = False,
+        default_graph: Iterable[ox.NamedNode] | None = None,
+        named_graphs: Iterable[ox.NamedNode] | None = None,
+        **kwargs: object,
+    ) -> Any:
+        """``default_graph`` / ``named_graphs`` travel as the protocol's ``default-graph-uri`` /
+        ``named-graph-uri``; the engine then applies SPARQL 1.1 Protocol §2.1.4 (or deviates: README
+        "Protocol conformance")."""
         if kwargs:
             raise NotImplementedError(f"remote query options {sorted(kwargs)}")
+        default, named = [g.value for g in default_graph or ()], [g.value for g in named_graphs or ()]
+        if default_graph is not None or named_graphs is not None:
+            # The protocol cannot say "none": an empty graph stands in for an empty side, which
+            # an engine would otherwise fill with all its graphs (Virtuoso does).
+            default, named = default or [EMPTY_GRAPH], named or [EMPTY_GRAPH]
+        dataset = [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named]
+        union = use_default_graph_as_union and not dataset
         # Parsing against an empty in-memory store raises pyoxigraph's SyntaxError for a malformed
         # query (the API answers 400) and tells the query form; nothing is evaluated eagerly.
         form = ox.Store().query(sparql)
         if isinstance(form, ox.QueryTriples):
-            data = self._fetch(sparql, "text/turtle", TURTLE, use_default_graph_as_union)
+            data = self._fetch(sparql, "text/turtle", TURTLE, union, dataset)
             # Back into pyoxigraph's own type: the parsed triples, asked for from a scratch store.
             scratch = ox.Store()
             scratch.extend(
@@ -214,7 +238,7 @@ class SparqlStore:
                 for t in ox.parse(data, format=ox.RdfFormat.TURTLE)
             )
             return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
-        data = _plain_bnodes(self._fetch(sparql, _RESULTS_JSON, JSON, use_default_graph_as_union))
+        data = _plain_bnodes(self._fetch(sparql, _RESULTS_JSON, JSON, union, dataset))
         result = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
         if isinstance(form, ox.QueryBoolean) and isinstance(result, ox.QuerySolutions):
             # Virtuoso answers ASK as a one-row SELECT of ?__ASK_RETVAL (1 or 0).

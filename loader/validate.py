@@ -95,7 +95,7 @@ _REACH = frozenset(
     ]
     + ["http://www.w3.org/2004/02/skos/core#broader", "http://www.w3.org/ns/org#hasSubOrganization"]
 )
-_REACH_NODES = tuple(ox.NamedNode(p) for p in sorted(_REACH))
+_REACH_NODES = frozenset(ox.NamedNode(p) for p in _REACH)
 
 # Core SHACL + SHACL-SPARQL only (no SHACL-AF: advanced mode would also copy the data graph first).
 # allow_infos/allow_warnings: rounding notes and unknown codes do not make pySHACL's verdict false;
@@ -147,25 +147,38 @@ def document_data(store: GraphStore, doc_iri: str) -> ox.Store:
     # lenient: the triples come from our own store, already parsed and checked once.
     nt = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=doc_graph)
     data.load(nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    shared = store_closure(
+        store, doc_iri, (q for p in _REACH_NODES for q in data.quads_for_pattern(None, p, None))
+    )
+    data.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in shared)
+    return data
+
+
+def store_closure(store: GraphStore, doc_iri: str, doc_quads: Iterable[ox.Quad]) -> set[ox.Triple]:
+    """The triples about the shared resources the document reaches (breadth-first along _REACH),
+    from every graph of ``store`` but the document's own. ``doc_quads`` are the document graph's
+    quads (or its triples in the default graph): the closure starts from them, so a caller that
+    has just written the document need not read it back."""
+    doc_graph = ox.NamedNode(doc_iri)
     frontier = {
         q.object
-        for p in _REACH_NODES
-        for q in data.quads_for_pattern(None, p, None)
-        if isinstance(q.object, ox.NamedNode)
+        for q in doc_quads
+        if q.predicate in _REACH_NODES
+        and isinstance(q.object, ox.NamedNode)
+        and q.graph_name in (doc_graph, ox.DefaultGraph())
     }
     seen: set[ox.NamedNode] = set()
-    triples = []
+    triples: set[ox.Triple] = set()
     while frontier:
         node = frontier.pop()
         seen.add(node)
         for q in store.store.quads_for_pattern(node, None, None, None):
             if q.graph_name == doc_graph:
                 continue
-            triples.append(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()))
+            triples.add(q.triple)
             if q.predicate.value in _REACH and isinstance(q.object, ox.NamedNode) and q.object not in seen:
                 frontier.add(q.object)
-    data.extend(triples)
-    return data
+    return triples
 
 
 def _template(message: str) -> re.Pattern[str]:
@@ -233,10 +246,25 @@ def _validate_data(data: ox.Store) -> rdflib.Graph:
     return report_graph
 
 
-def validate_document(store: GraphStore, doc_iri: str) -> Report:
-    report_graph = _validate_data(document_data(store, doc_iri))
+def _report(doc_iri: str, report_graph: rdflib.Graph) -> Report:
     report = Report(doc_iri)
     for node in report_graph.subjects(rdflib.RDF.type, _SH.ValidationResult):
         report.results.append(_result(report_graph, node))
     report.results.sort(key=lambda r: (r.severity, r.focus, r.shape or "", r.path or "", r.message))
     return report
+
+
+def validate_document(store: GraphStore, doc_iri: str) -> Report:
+    """Validate a document as the store holds it, with every shared triple the store has."""
+    return _report(doc_iri, _validate_data(document_data(store, doc_iri)))
+
+
+def validate_ntriples(doc_iri: str, doc_nt: bytes, shared_nt: bytes) -> Report:
+    """:func:`validate_document` without the store: the document graph's triples and the shared
+    triples :func:`store_closure` found for it, as N-Triples. Given what the store holds, the
+    report is the same; this is what ``budgetkg ingest --jobs N`` runs in its worker processes."""
+    data = ox.Store()
+    # lenient: both were serialised by pyoxigraph from terms it had already checked.
+    data.load(doc_nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    data.load(shared_nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    return _report(doc_iri, _validate_data(data))

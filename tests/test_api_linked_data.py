@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import warnings
 
 import pyoxigraph as ox
 import pytest
@@ -278,3 +279,18 @@ def test_phone_numbers_never_leave_by_default(store: GraphStore, monkeypatch: py
     assert "13812345678" in client.get("/id/unit/149901-x", params={"format": "ttl"}).text
     assert b"13812345678" in gzip.decompress(client.get("/dump.nq.gz").content)
     assert "13812345678" in client.get("/sparql", params={"query": q}).text
+
+
+def test_openapi_operation_ids_are_unique(client: TestClient) -> None:
+    """GET and HEAD of one path are two operations with two ids (FastAPI warns, and client
+    generators break, on duplicates); HEAD still answers like GET without a body."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI's "Duplicate Operation ID" is a UserWarning
+        schema = client.get("/openapi.json").json()
+    ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for path in ("/id/{path}", "/def", "/def/{path}", "/resource", "/void"):
+        assert set(schema["paths"][path]) == {"get", "head"}, path
+    got, head = client.get("/def"), client.head("/def")
+    assert got.status_code == head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]

@@ -13,6 +13,9 @@ from budgetkg.loader.records import ParsedDocument
 from budgetkg.loader.store import GraphStore
 from budgetkg.mappings.mapper import map_document
 
+# pyoxigraph results dropped on another thread than their own surface as unraisable exceptions.
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+
 SELECT_PROJECTS = (
     "PREFIX bkg: <https://w3id.org/budgetkg/def#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
     "SELECT ?name ?amount WHERE { ?p a bkg:Project ; rdfs:label ?name ; bkg:amount ?amount }"
@@ -121,3 +124,43 @@ def test_missing_query_and_bad_format(client: TestClient) -> None:
     assert r.status_code == 400 and "yaml" in json.dumps(r.json(), ensure_ascii=False)
     r = client.get("/sparql", params={"query": SELECT_PROJECTS}, headers={"Accept": "image/png"})
     assert r.status_code == 406
+
+
+def test_update_or_several_queries_with_a_query_are_malformed(client: TestClient) -> None:
+    both = client.post("/sparql", data={"query": SELECT_PROJECTS, "update": "DROP ALL"})
+    assert both.status_code == 400 and "not both" in both.json()["error"]["detail"]
+    two = client.get("/sparql", params=[("query", SELECT_PROJECTS), ("query", "ASK {}")])
+    assert two.status_code == 400
+    assert client.get("/sparql", params={"update": "DROP ALL"}).status_code == 403
+
+
+def test_request_content_types(client: TestClient) -> None:
+    for ctype in ("text/plain", "", "application/sparql-query; charset=utf-16"):
+        r = client.post("/sparql", content=SELECT_PROJECTS.encode(), headers={"Content-Type": ctype})
+        assert r.status_code == 415, (ctype, r.text)
+    r = client.post(
+        "/sparql", content="ASK {}".encode("utf-16"), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert r.status_code == 400
+    assert client.put("/sparql", params={"query": "ASK {}"}).status_code == 405
+
+
+def test_from_is_honoured_without_protocol_dataset(client: TestClient, memory_store: GraphStore) -> None:
+    """The union default graph applies only when the query names no dataset of its own."""
+    doc = memory_store.documents()[0]
+    count = "SELECT (COUNT(*) AS ?n) {ds} WHERE {{ ?s ?p ?o }}"
+
+    def n(query: str, **params: str) -> int:
+        r = client.get("/sparql", params={"query": query, **params})
+        assert r.status_code == 200, r.text
+        return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+    in_doc = sum(1 for _ in memory_store.graph_quads(doc))
+    assert n(count.format(ds=f"FROM <{doc}>")) == in_doc
+    assert n(count.format(ds="FROM <urn:x:none>")) == 0
+    assert n(count.format(ds="")) == len(memory_store)
+    assert n(count.format(ds=""), **{"default-graph-uri": doc}) == in_doc
+    # The protocol's dataset wins over the query's.
+    assert n(count.format(ds="FROM <urn:x:none>"), **{"default-graph-uri": doc}) == in_doc
+    r = client.get("/sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"})
+    assert r.status_code == 400

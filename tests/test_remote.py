@@ -1,20 +1,13 @@
 """Issue #5: the store behind a SPARQL endpoint. Each engine runs as a subprocess on free loopback
-ports: Oxigraph (`oxigraph serve`, from the PyPI package ``oxigraph`` in the ``test`` extra) and
-Virtuoso 7 (`virtuoso-t` from the Debian package ``virtuoso-opensource``, with a generated ini).
+ports (tests/servers.py): Oxigraph (`oxigraph serve`, from the PyPI package ``oxigraph`` in the
+``test`` extra) and Virtuoso 7 (`virtuoso-t` from the Debian package ``virtuoso-opensource``,
+with a generated ini).
 budgetkg ingests, validates, exports and serves through ``--store sparql+http://…`` and must give
 the same graph as the embedded store. Without an engine its tests skip, except under CI."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,132 +20,18 @@ from budgetkg.api.cli import main
 from budgetkg.loader.remote import META_GRAPH, Endpoints, RemoteStore
 from budgetkg.loader.store import GraphStore, store_spec
 from tests.conftest import seed
+from tests.servers import Engine, free_port, oxigraph_server, virtuoso_server
 
 pytestmark = pytest.mark.slow
-
-
-def _tool(name: str, hint: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail(f"`{name}` is missing under CI ({hint})")
-    pytest.skip(f"no `{name}` here ({hint})")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Engine:
-    name: str
-    query: str  # the query endpoint
-    update: str
-    gsp: str | None = None
-    extra: str = ""  # more --store parameters
-
-    def url(self, *, gsp: bool = False) -> str:
-        url = f"sparql+{self.query}?update={self.update}{self.extra}"
-        return url + (f"&gsp={self.gsp}" if gsp and self.gsp else "")
-
-
-def _start(cmd: list[str], ready: str, log: Path, cwd: Path | None = None) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(ready, timeout=2).read()
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                _stop(proc)
-                pytest.fail(f"{cmd[0]} did not start: {log.read_text('utf-8', 'replace')[-2000:]}")
-            time.sleep(0.2)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-_VIRTUOSO_INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
-DirsAllowed = ., {d}
-CheckpointInterval = 60
-MaxClientConnections = 10
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-MaxClientConnections = 10
-ServerThreads = 10
-
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 120
-MaxQueryCostEstimationTime = 0
-"""
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A fresh SPARQL server on free loopback ports, stopped after the module's tests."""
     where = tmp_path_factory.mktemp(request.param)
-    if request.param == "oxigraph":
-        exe = _tool("oxigraph", "pip install -e '.[test]' provides it")
-        base = f"http://127.0.0.1:{_free_port()}"
-        bind = base.removeprefix("http://")
-        cmd = [exe, "serve", "--location", str(where / "db"), "--bind", bind]
-        proc = _start(cmd, f"{base}/query?query=ASK%7B%7D", where / "server.log")
-        eng = Engine("oxigraph", f"{base}/query", f"{base}/update", gsp=f"{base}/store")
-    else:
-        exe = _tool("virtuoso-t", "Debian package virtuoso-opensource; .ci/run installs it")
-        isql = _tool("isql-vt", "Debian package virtuoso-opensource")
-        sql, http = _free_port(), _free_port()
-        while http == sql:
-            http = _free_port()
-        (where / "virtuoso.ini").write_text(_VIRTUOSO_INI.format(d=where, sql=sql, http=http))
-        base = f"http://127.0.0.1:{http}"
-        cmd = [exe, "+foreground", "+configfile", str(where / "virtuoso.ini")]
-        proc = _start(cmd, f"{base}/sparql?query=ASK%7B%7D", where / "server.log", cwd=where)
-        # The SPARQL endpoint runs as the SQL user "SPARQL", which may only read until granted.
-        grant = subprocess.run(
-            [isql, str(sql), "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
-            capture_output=True,
-            timeout=60,
-        )
-        if grant.returncode:
-            _stop(proc)
-            pytest.fail(f"isql-vt GRANT failed: {grant.stdout[-500:]!r} {grant.stderr[-500:]!r}")
-        # Virtuoso compiles an update to SQL and refuses beyond 10,000 lines: small batches.
-        eng = Engine("virtuoso", f"{base}/sparql", f"{base}/sparql", extra="&batch=1000")
-    try:
+    server = oxigraph_server if request.param == "oxigraph" else virtuoso_server
+    with server(where) as eng:
         yield eng
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +163,7 @@ def test_read_only_endpoint_refuses_ingest(engine: Engine, capsys: pytest.Captur
 
 
 def test_unreachable_endpoint_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", "--store", f"sparql+http://127.0.0.1:{_free_port()}/query"]) == 2
+    assert main(["validate", "--store", f"sparql+http://127.0.0.1:{free_port()}/query"]) == 2
     assert capsys.readouterr().err.startswith("error: cannot reach store")
 
 
