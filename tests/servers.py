@@ -133,6 +133,7 @@ def virtuoso_server(where: Path, *, buffers: int = 20000) -> Iterator[Engine]:
     sample ini suggests per GiB of RAM for a benchmark (≈ 85,000 per GiB)."""
     exe = tool("virtuoso-t", "Debian package virtuoso-opensource; .ci/run installs it")
     isql = tool("isql-vt", "Debian package virtuoso-opensource")
+    where = where.resolve()  # Virtuoso runs in `where`: a relative path would be read from there
     sql, http = free_port(), free_port()
     while http == sql:
         http = free_port()
