@@ -264,7 +264,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from budgetkg.api.app import create_app
     from budgetkg.loader.store import store_spec
 
-    app = create_app(store_spec(args.store))
+    app = create_app(store_spec(args.store), warm=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 

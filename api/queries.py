@@ -9,6 +9,9 @@ JSON error shape; an unknown query is a 404.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import threading
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -18,8 +21,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from budgetkg import queries
+from budgetkg.api.cache import bypasses_cache
 from budgetkg.api.errors import ApiError
-from budgetkg.api.sparql import TRUNCATED_HEADER, accept_ranking, max_rows, run_limited
+from budgetkg.api.memo import TableMemo
+from budgetkg.api.sparql import (
+    TIMEOUT_SETTING,
+    TRUNCATED_HEADER,
+    accept_ranking,
+    max_rows,
+    query_timeout,
+    run_limited,
+)
 from budgetkg.loader.store import GraphStore
 
 FORMATS = {
@@ -107,15 +119,47 @@ def _redacted(table: queries.Table) -> queries.Table:
         return table
     if not privacy.enabled():
         return table
-    table.rows = [
-        [privacy.redact_text(v) if isinstance(v, str) and not isinstance(v, queries.IRI) else v for v in row]
-        for row in table.rows
-    ]
-    return table
+    # A copy: the table may be a remembered answer (api/memo.py), shared by every request.
+    return dataclasses.replace(
+        table,
+        rows=[
+            [
+                privacy.redact_text(v) if isinstance(v, str) and not isinstance(v, queries.IRI) else v
+                for v in row
+            ]
+            for row in table.rows
+        ],
+    )
 
 
-def queries_router(store: GraphStore) -> APIRouter:
+def queries_router(store: GraphStore, memo: TableMemo | None = None) -> APIRouter:
+    """``memo``, for a store that cannot change while serving: answers computed once (api/memo.py)."""
     router = APIRouter(tags=["named queries"])
+
+    async def _answer(
+        name: str, params: dict[str, str], sparql: str, cap: int | None, *, fresh: bool
+    ) -> queries.Table:
+        def compute(cancel: threading.Event | None = None) -> queries.Table:
+            return queries.run(store, name, params, max_rows=cap, cancel=cancel)
+
+        if memo is None or fresh:
+            return await run_limited(compute)
+        key = (sparql, cap)
+        future, mine = memo.claim(key)
+        if mine:
+            return await run_limited(lambda cancel: memo.finish(key, future, lambda: compute(cancel)))
+        # Computed or being computed (by another request, or by warming): wait for it under the
+        # same time limit as running it.
+        timeout = query_timeout()
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+        except TimeoutError:
+            raise ApiError(
+                503,
+                "Query timeout",
+                f"the answer is still being computed after {timeout:g} s ({TIMEOUT_SETTING}); "
+                "it is kept when ready: try again shortly",
+            ) from None
 
     @router.get("/queries", summary="List the named queries with their parameters")
     def list_named(request: Request) -> Response:
@@ -155,9 +199,8 @@ def queries_router(store: GraphStore) -> APIRouter:
         # Run and read the rows in one worker of the SPARQL pool (pyoxigraph results must not cross
         # threads), under the same time limit and row cap as /sparql.
         cap = max_rows()
-        table = _redacted(
-            await run_limited(lambda cancel: queries.run(store, name, params, max_rows=cap, cancel=cancel))
-        )
+        fresh = bypasses_cache(request.headers.get("cache-control", ""))
+        table = _redacted(await _answer(name, params, sparql, cap, fresh=fresh))
         headers = {TRUNCATED_HEADER: "true", "X-Budgetkg-Max-Rows": str(cap)} if table.truncated else {}
         if fmt == "csv":
             headers["Content-Disposition"] = f'inline; filename="{name}.csv"'
