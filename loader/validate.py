@@ -5,9 +5,11 @@ regions, legal bases, issuers, code concepts with their broader chains), copied 
 in-memory pyoxigraph store. Cost therefore grows linearly with the number of documents instead
 of with the size of the whole store.
 
-Validation runs once per ingested document, so its speed is the pipeline's: see the header of
-ontology/shapes.ttl for how the shapes are written for pySHACL's cost model, and the two patches
-below for what pySHACL 0.40.1 does per call that it need not.
+Validation runs once per ingested document, so its speed is the pipeline's: pySHACL runs only on
+the focus nodes that may have results (loader/validate_prefilter.py: native checks and one query
+per SHACL-SPARQL rule name them; the report is still pySHACL's own). See the header of
+ontology/shapes.ttl for how the shapes are written for that, and the two patches below for what
+pySHACL 0.40.1 does per call that it need not.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pyshacl
 import rdflib
 
 from budgetkg.loader.store import GraphStore
+from budgetkg.loader.validate_prefilter import Prefilter
 
 SH = "http://www.w3.org/ns/shacl#"
 _SH = rdflib.Namespace(SH)
@@ -238,12 +241,29 @@ def _result(report: rdflib.Graph, node: rdflib.term.Node) -> Result:
     )
 
 
-def _validate_data(data: ox.Store) -> rdflib.Graph:
-    """pySHACL's report graph for one validation store, as validate_document runs it."""
+def validate_with_pyshacl(data: ox.Store) -> rdflib.Graph:
+    """pySHACL's report graph for one validation store, every shape on every focus node: what
+    :func:`_validate_data` must equal (tests/test_validate_speed_equivalence.py)."""
     _conforms, report_graph, _text_report = pyshacl.validate(
         data, shacl_graph=shapes_graph(), **_PYSHACL_OPTIONS
     )
     return report_graph
+
+
+@cache
+def _prefilter() -> Prefilter | None:
+    """The shapes compiled once per process; None if they use what the prefilter cannot take."""
+    try:
+        return Prefilter(shapes_graph(), _PYSHACL_OPTIONS)
+    except ValueError:
+        return None
+
+
+def _validate_data(data: ox.Store) -> rdflib.Graph:
+    """pySHACL's report graph for one validation store, as validate_document runs it: pySHACL on
+    the focus nodes that may have results only (loader/validate_prefilter.py), ~5× less CPU."""
+    prefilter = _prefilter()
+    return prefilter.validate(data) if prefilter is not None else validate_with_pyshacl(data)
 
 
 def _report(doc_iri: str, report_graph: rdflib.Graph) -> Report:
